@@ -1,0 +1,175 @@
+/*
+ * lft_client.c - client lifecycle, configuration checks, counters and names.
+ */
+#include <string.h>
+
+#include "lft_client_priv.h"
+#include "lft_port.h"
+#include "lft_ring_priv.h"
+
+const char *lft_err_str(lft_err_t err)
+{
+    static const char *const names[] = {
+        "LFT_OK", "LFT_ERR_ARG", "LFT_ERR_HANDLE", "LFT_ERR_FOREIGN", "LFT_ERR_ENDED",
+        "LFT_ERR_KIND", "LFT_ERR_JSON", "LFT_ERR_PROMPT", "LFT_ERR_TOO_LONG",
+        "LFT_ERR_RING_FULL", "LFT_ERR_TOO_LARGE", "LFT_ERR_NO_CONTEXT", "LFT_ERR_CONTEXT",
+        "LFT_ERR_BUSY", "LFT_ERR_NO_WALL_CLOCK", "LFT_ERR_CONFIG", "LFT_ERR_ENTROPY",
+    };
+    int i = -(int)err;
+    if (i < 0 || i >= (int)(sizeof names / sizeof names[0])) {
+        return "LFT_ERR_UNKNOWN";
+    }
+    return names[i];
+}
+
+const char *lft_kind_name(lft_kind_t kind)
+{
+    static const char *const names[LFT_KIND_COUNT] = {
+        "trace", "span", "generation", "event", "agent", "tool",
+        "chain", "retriever", "evaluator", "embedding", "guardrail",
+    };
+    return (unsigned)kind < LFT_KIND_COUNT ? names[kind] : "span";
+}
+
+const char *lft_level_name(lft_level_t level)
+{
+    switch (level) {
+    case LFT_LEVEL_DEBUG:
+        return "DEBUG";
+    case LFT_LEVEL_DEFAULT:
+        return "DEFAULT";
+    case LFT_LEVEL_WARNING:
+        return "WARNING";
+    case LFT_LEVEL_ERROR:
+        return "ERROR";
+    default:
+        return NULL;
+    }
+}
+
+/* Langfuse's environment rule: [a-z0-9_-]{1,40}, not starting with "langfuse". */
+int lft_environment_valid(const char *env)
+{
+    size_t n = strlen(env);
+    if (n == 0 || n > 40u || strncmp(env, "langfuse", 8) == 0) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = env[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static uint64_t lft_load_u64(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8u; i++) {
+        v = (v << 8) | b[i];
+    }
+    return v;
+}
+
+lft_err_t lft_client_init(lft_client_t *client, const lft_config_t *cfg)
+{
+    if (client == NULL || cfg == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (cfg->ring == NULL || cfg->ring_size < LFT_RING_MIN || cfg->ring_size >= 0x80000000u ||
+        (cfg->max_field_bytes != 0 && cfg->max_field_bytes < LFT_FIELD_MIN) ||
+        !(cfg->sample_rate >= 0.0 && cfg->sample_rate <= 1.0) ||
+        (cfg->drop_policy != LFT_DROP_NEWEST && cfg->drop_policy != LFT_DROP_OLDEST) ||
+        (cfg->environment != NULL && !lft_environment_valid(cfg->environment))) {
+        return LFT_ERR_CONFIG;
+    }
+    uint8_t seed[32];
+    if (lft_port_entropy(seed, sizeof seed) != 0) {
+        return LFT_ERR_ENTROPY;
+    }
+    memset(client, 0, sizeof *client);
+    client->cfg = *cfg;
+    if (client->cfg.flush_at == 0) {
+        client->cfg.flush_at = LFT_DEFAULT_FLUSH_AT;
+    }
+    if (client->cfg.flush_interval_ms == 0) {
+        client->cfg.flush_interval_ms = LFT_DEFAULT_FLUSH_INTERVAL_MS;
+    }
+    if (client->cfg.max_field_bytes == 0) {
+        client->cfg.max_field_bytes = LFT_DEFAULT_MAX_FIELD_BYTES;
+    }
+    if (client->cfg.max_field_bytes > LFT_RECORD_MAX) {
+        client->cfg.max_field_bytes = LFT_RECORD_MAX;
+    }
+    if (client->cfg.sample_rate == 0.0 || client->cfg.sample_rate >= 1.0) {
+        client->cfg.sample_rate = 1.0;
+        client->sample_threshold = UINT64_MAX;
+    } else {
+        client->sample_threshold = (uint64_t)(client->cfg.sample_rate * 18446744073709551616.0);
+    }
+    if (client->cfg.service_name == NULL) {
+        client->cfg.service_name = "lftrace";
+    }
+    client->key_span = lft_load_u64(seed);
+    client->key_trace_hi = lft_load_u64(seed + 8);
+    client->key_trace_lo = lft_load_u64(seed + 16);
+    client->instance = (uint32_t)lft_load_u64(seed + 24) | 1u;
+    client->next_serial = 1;
+    client->next_seq = 1;
+    client->epoch_mono_us = lft_port_time_mono_us();
+    uint64_t wall = lft_port_time_unix_us();
+    if (wall >= LFT_UNIX_US_2020) {
+        client->wall_at_epoch_us = wall;
+    }
+    lft_ring_init(client, (uint8_t *)cfg->ring, (uint32_t)cfg->ring_size);
+    client->stats.ring_size = (uint32_t)cfg->ring_size;
+    client->magic = LFT_CLIENT_MAGIC;
+    return LFT_OK;
+}
+
+lft_err_t lft_client_deinit(lft_client_t *client)
+{
+    if (client == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (!lft_client_ok(client)) {
+        return LFT_ERR_HANDLE;
+    }
+    uint32_t st = lft_port_lock();
+    client->magic = 0;
+    client->buf = NULL;
+    lft_port_unlock(st);
+    return LFT_OK;
+}
+
+lft_err_t lft_client_stats(lft_client_t *client, lft_stats_t *out)
+{
+    if (client == NULL || out == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (!lft_client_ok(client)) {
+        return LFT_ERR_HANDLE;
+    }
+    uint32_t st = lft_port_lock();
+    *out = client->stats;
+    out->pending_bytes = client->used;
+    lft_port_unlock(st);
+    return LFT_OK;
+}
+
+void lft_client_count_error(lft_client_t *c, lft_err_t err)
+{
+    if (!lft_client_ok(c)) {
+        return;
+    }
+    uint32_t st = lft_port_lock();
+    if (err == LFT_ERR_RING_FULL) {
+        c->stats.dropped_ring_full++;
+    } else if (err == LFT_ERR_TOO_LARGE) {
+        c->stats.dropped_too_large++;
+    } else {
+        c->stats.dropped_invalid++;
+    }
+    lft_port_unlock(st);
+}

@@ -1,0 +1,49 @@
+/*
+ * lft_client_priv.h - client and handle internals shared by the core modules.
+ */
+#ifndef LFT_CLIENT_PRIV_H
+#define LFT_CLIENT_PRIV_H
+
+#include "lftrace.h"
+
+#define LFT_CLIENT_MAGIC 0x4C465443u /* "LFTC" */
+#define LFT_OBS_MAGIC 0x4C46544Fu    /* "LFTO" */
+
+/* lft_obs_t.state */
+#define LFT_STATE_NONE 0u
+#define LFT_STATE_OPEN 1u
+#define LFT_STATE_ENDED 2u
+
+/* lft_obs_t.flags */
+#define LFT_OBSF_SAMPLED_OUT 0x01u
+#define LFT_OBSF_IN_CONTEXT 0x02u
+
+/* Unix microseconds of 2020-01-01: anything earlier is not a real date. */
+#define LFT_UNIX_US_2020 1577836800000000ull
+
+/* 1 when client is initialised. */
+static inline int lft_client_ok(const lft_client_t *c)
+{
+    return c != NULL && c->magic == LFT_CLIENT_MAGIC;
+}
+
+/* Validate a started handle: LFT_OK, LFT_ERR_ARG, LFT_ERR_HANDLE or LFT_ERR_FOREIGN. */
+lft_err_t lft_obs_check(const lft_obs_t *obs);
+
+/* Microseconds since the client's monotonic epoch. */
+int64_t lft_client_now(const lft_client_t *c);
+
+/* Allocate a serial whose span id (and, for traces, trace id) is not zero.
+ * Lock held. */
+uint32_t lft_client_next_serial(lft_client_t *c, int is_trace);
+
+/* Keep-or-drop decision for a new trace (1 = keep). */
+int lft_client_sample(const lft_client_t *c, uint32_t trace_serial);
+
+/* Count a refused recording call by its error code (takes the lock). */
+void lft_client_count_error(lft_client_t *c, lft_err_t err);
+
+/* 1 when env follows Langfuse's rule: [a-z0-9_-]{1,40}, not "langfuse...". */
+int lft_environment_valid(const char *env);
+
+#endif /* LFT_CLIENT_PRIV_H */

@@ -1,0 +1,923 @@
+/*
+ * lft_obs.c - recording traces, observations, events and scores.
+ *
+ * Every call: validate (outside the lock), measure the record, then under the
+ * port lock allocate a serial and ring space and copy the fields in. The
+ * fields are written by the same function twice (measure, then write), so
+ * the two passes cannot disagree.
+ */
+#include <string.h>
+
+#include "lft_client_priv.h"
+#include "lft_codec_priv.h"
+#include "lft_json.h"
+#include "lft_port.h"
+#include "lft_record.h"
+#include "lft_ring_priv.h"
+#include "lft_text.h"
+
+#define LFT_MARKER_LEN ((uint32_t)(sizeof(LFT_TRUNCATION_MARKER) - 1u))
+
+/* ------------------------------------------------------------ writer */
+
+typedef struct {
+    uint8_t *p;         /* destination; NULL while measuring */
+    size_t n;           /* bytes produced */
+    uint32_t max_text;  /* text longer than this is truncated */
+    uint32_t truncated; /* values cut */
+    int over;           /* measuring: the record is already too large */
+} lft_wr_t;
+
+static void lft_wr_bytes(lft_wr_t *w, const void *src, size_t len)
+{
+    if (w->p != NULL) {
+        memcpy(w->p + w->n, src, len);
+    } else if (len > LFT_RECORD_MAX || w->n > LFT_RECORD_MAX) {
+        w->over = 1;
+        return;
+    }
+    w->n += len;
+}
+
+static void lft_wr_u8(lft_wr_t *w, uint32_t v)
+{
+    uint8_t b = (uint8_t)v;
+    lft_wr_bytes(w, &b, 1u);
+}
+
+static void lft_wr_v(lft_wr_t *w, uint64_t v)
+{
+    uint8_t tmp[10];
+    lft_wr_bytes(w, tmp, lft_varint_put(tmp, v));
+}
+
+static void lft_wr_f64(lft_wr_t *w, double d)
+{
+    uint8_t tmp[8];
+    lft_f64_put(tmp, d);
+    lft_wr_bytes(w, tmp, 8u);
+}
+
+static void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
+{
+    lft_wr_v(w, len);
+    lft_wr_bytes(w, s, len);
+}
+
+/* A tagged id-like string: exact (validated beforehand). */
+static void lft_wr_id(lft_wr_t *w, lft_field_tag_t tag, const char *s)
+{
+    if (s != NULL) {
+        lft_wr_u8(w, tag);
+        lft_wr_str(w, s, strlen(s));
+    }
+}
+
+/* A tagged text value, cut at max_text with the visible marker. */
+static void lft_wr_text_n(lft_wr_t *w, lft_field_tag_t tag, const char *s, size_t len)
+{
+    lft_wr_u8(w, tag);
+    if (len <= w->max_text) {
+        lft_wr_str(w, s, len);
+        return;
+    }
+    size_t keep = lft_utf8_boundary(s, len, w->max_text - LFT_MARKER_LEN);
+    lft_wr_v(w, keep + LFT_MARKER_LEN);
+    lft_wr_bytes(w, s, keep);
+    lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
+    w->truncated++;
+}
+
+static void lft_wr_text(lft_wr_t *w, lft_field_tag_t tag, const char *s)
+{
+    if (s != NULL) {
+        lft_wr_text_n(w, tag, s, strlen(s));
+    }
+}
+
+/* Input/output content: JSON that would be cut is kept as (cut) text. */
+static void lft_wr_content(lft_wr_t *w, const lft_content_t *c, lft_field_tag_t text_tag,
+                           lft_field_tag_t json_tag)
+{
+    if (c->type == LFT_CONTENT_NONE) {
+        return;
+    }
+    size_t len = lft_text_len(c->ptr, c->len);
+    int json = c->type == LFT_CONTENT_JSON && len <= w->max_text;
+    lft_wr_text_n(w, json ? json_tag : text_tag, c->ptr, len);
+}
+
+/* Typed key/values: base is the STR tag; INT, DOUBLE, BOOL follow it. */
+static void lft_wr_kvs(lft_wr_t *w, const lft_kv_t *kv, size_t count, lft_field_tag_t base)
+{
+    for (size_t i = 0; i < count; i++) {
+        switch (kv[i].type) {
+        case LFT_VAL_STRING: {
+            size_t len = strlen(kv[i].v.s);
+            lft_wr_u8(w, base);
+            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
+            if (len <= w->max_text) {
+                lft_wr_str(w, kv[i].v.s, len);
+            } else {
+                size_t keep = lft_utf8_boundary(kv[i].v.s, len, w->max_text - LFT_MARKER_LEN);
+                lft_wr_v(w, keep + LFT_MARKER_LEN);
+                lft_wr_bytes(w, kv[i].v.s, keep);
+                lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
+                w->truncated++;
+            }
+            break;
+        }
+        case LFT_VAL_INT:
+            lft_wr_u8(w, (uint32_t)base + 1u);
+            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
+            lft_wr_v(w, lft_zigzag_enc(kv[i].v.i));
+            break;
+        case LFT_VAL_DOUBLE:
+            lft_wr_u8(w, (uint32_t)base + 2u);
+            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
+            lft_wr_f64(w, kv[i].v.d);
+            break;
+        case LFT_VAL_BOOL:
+            lft_wr_u8(w, (uint32_t)base + 3u);
+            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
+            lft_wr_u8(w, kv[i].v.b ? 1u : 0u);
+            break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------ checks */
+
+static int lft_finite(double d)
+{
+    return (d - d) == 0.0;
+}
+
+/* Optional id-like string: NULL is fine, empty is not, long is refused. */
+static lft_err_t lft_check_id(const char *s)
+{
+    if (s == NULL) {
+        return LFT_OK;
+    }
+    size_t n = strlen(s);
+    if (n == 0) {
+        return LFT_ERR_ARG;
+    }
+    return n > LFT_ID_MAX ? LFT_ERR_TOO_LONG : LFT_OK;
+}
+
+static lft_err_t lft_check_key(const char *k)
+{
+    if (k == NULL || k[0] == '\0') {
+        return LFT_ERR_ARG;
+    }
+    return strlen(k) > LFT_KEY_MAX ? LFT_ERR_TOO_LONG : LFT_OK;
+}
+
+static lft_err_t lft_check_content(const lft_content_t *c)
+{
+    if (c->type == LFT_CONTENT_NONE) {
+        return LFT_OK;
+    }
+    if ((c->type != LFT_CONTENT_TEXT && c->type != LFT_CONTENT_JSON) || c->ptr == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (c->type == LFT_CONTENT_JSON) {
+        return lft_json_validate(c->ptr, lft_text_len(c->ptr, c->len));
+    }
+    return LFT_OK;
+}
+
+static lft_err_t lft_check_kvs(const lft_kv_t *kv, size_t count)
+{
+    if (count > 0 && kv == NULL) {
+        return LFT_ERR_ARG;
+    }
+    for (size_t i = 0; i < count; i++) {
+        lft_err_t err = lft_check_key(kv[i].key);
+        if (err != LFT_OK) {
+            return err;
+        }
+        switch (kv[i].type) {
+        case LFT_VAL_STRING:
+            if (kv[i].v.s == NULL) {
+                return LFT_ERR_ARG;
+            }
+            break;
+        case LFT_VAL_DOUBLE:
+            if (!lft_finite(kv[i].v.d)) {
+                return LFT_ERR_ARG;
+            }
+            break;
+        case LFT_VAL_INT:
+        case LFT_VAL_BOOL:
+            break;
+        default:
+            return LFT_ERR_ARG;
+        }
+    }
+    return LFT_OK;
+}
+
+static lft_err_t lft_check_time(uint64_t unix_us)
+{
+    return (unix_us != 0 && unix_us < LFT_UNIX_US_2020) ? LFT_ERR_ARG : LFT_OK;
+}
+
+/* Does this kind take generation fields (model, usage, cost, ...)? */
+static int lft_kind_is_generation_like(uint8_t kind)
+{
+    return kind != LFT_KIND_TRACE && kind != LFT_KIND_SPAN && kind != LFT_KIND_EVENT;
+}
+
+static lft_err_t lft_check_obs_opts(const lft_obs_opts_t *o, uint8_t kind)
+{
+    lft_err_t err;
+    if (o == NULL) {
+        return LFT_OK;
+    }
+    int gen_fields = o->model != NULL || o->model_parameters_count > 0 || o->usage_count > 0 ||
+                     o->cost_count > 0 || o->completion_start_unix_us != 0 ||
+                     o->prompt_name != NULL || o->prompt_version != 0;
+    if (gen_fields && !lft_kind_is_generation_like(kind)) {
+        return LFT_ERR_KIND;
+    }
+    if ((o->prompt_name != NULL || o->prompt_version != 0) && kind != LFT_KIND_GENERATION) {
+        return LFT_ERR_KIND;
+    }
+    if ((o->prompt_name == NULL) != (o->prompt_version == 0)) {
+        return LFT_ERR_PROMPT;
+    }
+    if ((unsigned)o->level > LFT_LEVEL_ERROR) {
+        return LFT_ERR_ARG;
+    }
+    if ((err = lft_check_content(&o->input)) != LFT_OK ||
+        (err = lft_check_content(&o->output)) != LFT_OK ||
+        (err = lft_check_kvs(o->metadata, o->metadata_count)) != LFT_OK ||
+        (err = lft_check_kvs(o->model_parameters, o->model_parameters_count)) != LFT_OK ||
+        (err = lft_check_id(o->model)) != LFT_OK || (err = lft_check_id(o->prompt_name)) != LFT_OK ||
+        (err = lft_check_time(o->time_unix_us)) != LFT_OK ||
+        (err = lft_check_time(o->completion_start_unix_us)) != LFT_OK) {
+        return err;
+    }
+    if ((o->usage_count > 0 && o->usage == NULL) || (o->cost_count > 0 && o->cost == NULL)) {
+        return LFT_ERR_ARG;
+    }
+    for (size_t i = 0; i < o->usage_count; i++) {
+        if ((err = lft_check_key(o->usage[i].key)) != LFT_OK) {
+            return err;
+        }
+        if (o->usage[i].count > (uint64_t)INT64_MAX) {
+            return LFT_ERR_ARG;
+        }
+    }
+    for (size_t i = 0; i < o->cost_count; i++) {
+        if ((err = lft_check_key(o->cost[i].key)) != LFT_OK) {
+            return err;
+        }
+        if (!lft_finite(o->cost[i].usd) || o->cost[i].usd < 0.0) {
+            return LFT_ERR_ARG;
+        }
+    }
+    return LFT_OK;
+}
+
+static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
+{
+    lft_err_t err;
+    if (o == NULL) {
+        return LFT_OK;
+    }
+    if ((err = lft_check_id(o->user_id)) != LFT_OK || (err = lft_check_id(o->session_id)) != LFT_OK ||
+        (err = lft_check_content(&o->input)) != LFT_OK ||
+        (err = lft_check_content(&o->output)) != LFT_OK ||
+        (err = lft_check_kvs(o->metadata, o->metadata_count)) != LFT_OK ||
+        (err = lft_check_time(o->timestamp_unix_us)) != LFT_OK) {
+        return err;
+    }
+    if (o->tags_count > 0 && o->tags == NULL) {
+        return LFT_ERR_ARG;
+    }
+    for (size_t i = 0; i < o->tags_count; i++) {
+        if (o->tags[i] == NULL) {
+            return LFT_ERR_ARG;
+        }
+        if ((err = lft_check_id(o->tags[i])) != LFT_OK) {
+            return err;
+        }
+    }
+    if (o->environment != NULL && !lft_environment_valid(o->environment)) {
+        return LFT_ERR_ARG;
+    }
+    if ((unsigned)o->is_public > LFT_TRUE) {
+        return LFT_ERR_ARG;
+    }
+    return LFT_OK;
+}
+
+/* ------------------------------------------------------- field writers */
+
+typedef void (*lft_fields_fn)(lft_wr_t *w, const void *ctx);
+
+static void lft_fields_obs(lft_wr_t *w, const lft_obs_opts_t *o)
+{
+    if (o == NULL) {
+        return;
+    }
+    lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
+    lft_wr_content(w, &o->output, LFT_F_OUTPUT_TEXT, LFT_F_OUTPUT_JSON);
+    lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
+    if (o->level != LFT_LEVEL_UNSET) {
+        lft_wr_u8(w, LFT_F_LEVEL);
+        lft_wr_u8(w, (uint32_t)o->level);
+    }
+    lft_wr_text(w, LFT_F_STATUS, o->status_message);
+    lft_wr_text(w, LFT_F_VERSION, o->version);
+    if (o->time_unix_us != 0) {
+        lft_wr_u8(w, LFT_F_TIME_UNIX);
+        lft_wr_v(w, o->time_unix_us);
+    }
+    lft_wr_id(w, LFT_F_MODEL, o->model);
+    lft_wr_kvs(w, o->model_parameters, o->model_parameters_count, LFT_F_PARAM_STR);
+    for (size_t i = 0; i < o->usage_count; i++) {
+        lft_wr_u8(w, LFT_F_USAGE);
+        lft_wr_str(w, o->usage[i].key, strlen(o->usage[i].key));
+        lft_wr_v(w, o->usage[i].count);
+    }
+    for (size_t i = 0; i < o->cost_count; i++) {
+        lft_wr_u8(w, LFT_F_COST);
+        lft_wr_str(w, o->cost[i].key, strlen(o->cost[i].key));
+        lft_wr_f64(w, o->cost[i].usd);
+    }
+    if (o->completion_start_unix_us != 0) {
+        lft_wr_u8(w, LFT_F_COMPLETION_START_UNIX);
+        lft_wr_v(w, o->completion_start_unix_us);
+    }
+    if (o->prompt_name != NULL) {
+        lft_wr_id(w, LFT_F_PROMPT_NAME, o->prompt_name);
+        lft_wr_u8(w, LFT_F_PROMPT_VERSION);
+        lft_wr_v(w, o->prompt_version);
+    }
+}
+
+static void lft_fields_trace(lft_wr_t *w, const lft_trace_opts_t *o)
+{
+    if (o == NULL) {
+        return;
+    }
+    lft_wr_text(w, LFT_F_NAME, o->name);
+    lft_wr_id(w, LFT_F_USER_ID, o->user_id);
+    lft_wr_id(w, LFT_F_SESSION_ID, o->session_id);
+    lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
+    for (size_t i = 0; i < o->tags_count; i++) {
+        lft_wr_id(w, LFT_F_TAG, o->tags[i]);
+    }
+    lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
+    lft_wr_content(w, &o->output, LFT_F_OUTPUT_TEXT, LFT_F_OUTPUT_JSON);
+    lft_wr_text(w, LFT_F_RELEASE, o->release);
+    lft_wr_text(w, LFT_F_VERSION, o->version);
+    lft_wr_id(w, LFT_F_ENVIRONMENT, o->environment);
+    if (o->is_public != LFT_UNSET) {
+        lft_wr_u8(w, LFT_F_PUBLIC);
+        lft_wr_u8(w, o->is_public == LFT_TRUE ? 1u : 0u);
+    }
+    if (o->timestamp_unix_us != 0) {
+        lft_wr_u8(w, LFT_F_TIME_UNIX);
+        lft_wr_v(w, o->timestamp_unix_us);
+    }
+}
+
+/* What one recording call writes. */
+typedef struct {
+    lft_rec_type_t type;
+    uint8_t kind;
+    uint32_t serial;      /* 0: allocate one */
+    uint32_t parent;
+    uint32_t trace;       /* 0 with kind TRACE: the new serial */
+    uint32_t observation; /* SCORE */
+    int64_t time;
+    const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
+    const lft_obs_opts_t *obs;
+    const lft_trace_opts_t *tr;
+    const lft_score_t *score;
+    int first_token;      /* UPDATE: completion start = time */
+    int sampled_out;      /* allocate ids, count, write nothing */
+    uint32_t start_hint;  /* END: where the START record was */
+} lft_emit_t;
+
+static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
+{
+    lft_score_type_t type = s->data_type;
+    if (type == LFT_SCORE_UNSET) {
+        type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
+    }
+    lft_wr_id(w, LFT_F_NAME, s->name);
+    lft_wr_u8(w, LFT_F_SCORE_TYPE);
+    lft_wr_u8(w, (uint32_t)type);
+    if (type == LFT_SCORE_CATEGORICAL) {
+        lft_wr_text(w, LFT_F_SCORE_STRING, s->string_value);
+    } else {
+        lft_wr_u8(w, LFT_F_SCORE_VALUE);
+        lft_wr_f64(w, s->value);
+    }
+    lft_wr_text(w, LFT_F_COMMENT, s->comment);
+    lft_wr_id(w, LFT_F_SCORE_ID, s->id);
+    lft_wr_id(w, LFT_F_SESSION_ID, s->session_id);
+}
+
+static void lft_fields_all(lft_wr_t *w, const lft_emit_t *e)
+{
+    lft_wr_text(w, LFT_F_NAME, e->name);
+    if (e->first_token) {
+        lft_wr_u8(w, LFT_F_COMPLETION_START);
+        lft_wr_v(w, lft_zigzag_enc(e->time));
+    }
+    lft_fields_obs(w, e->obs);
+    lft_fields_trace(w, e->tr);
+    if (e->score != NULL) {
+        lft_fields_score(w, e->score);
+    }
+}
+
+/* Body prefix before the fields (see lft_record.h). */
+static uint32_t lft_prefix(uint8_t *out, const lft_emit_t *e, uint32_t serial, uint32_t seq,
+                           uint32_t trace, int orphan)
+{
+    uint32_t n = lft_varint_put(out, serial);
+    switch (e->type) {
+    case LFT_REC_START:
+    case LFT_REC_EVENT:
+        n += lft_varint_put(out + n, e->parent);
+        n += lft_varint_put(out + n, trace);
+        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
+        break;
+    case LFT_REC_UPDATE:
+        n += lft_varint_put(out + n, seq);
+        break;
+    case LFT_REC_END:
+        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
+        if (orphan) {
+            n += lft_varint_put(out + n, e->parent);
+            n += lft_varint_put(out + n, trace);
+        }
+        break;
+    case LFT_REC_SCORE:
+        n += lft_varint_put(out + n, trace);
+        n += lft_varint_put(out + n, e->observation);
+        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
+        break;
+    default:
+        break;
+    }
+    return n;
+}
+
+/*
+ * Write one record. On success *serial_out and *pos_out name it. A trace
+ * start may be sampled out here: e->sampled_out is then set and nothing is
+ * written. Returns LFT_OK, LFT_ERR_RING_FULL or LFT_ERR_TOO_LARGE (both
+ * counted here).
+ */
+static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
+                          uint32_t *pos_out)
+{
+    lft_wr_t w = { NULL, 0, c->cfg.max_field_bytes, 0, 0 };
+    lft_fields_all(&w, e);
+    const size_t fields_len = w.n;
+    uint8_t prefix[40];
+    uint32_t pos = 0;
+    lft_err_t err = LFT_OK;
+
+    uint32_t st = lft_port_lock();
+    uint32_t serial = e->serial;
+    if (serial == 0) {
+        serial = lft_client_next_serial(c, e->kind == LFT_KIND_TRACE && e->type == LFT_REC_START);
+    }
+    const int new_trace = e->type == LFT_REC_START && e->kind == LFT_KIND_TRACE;
+    uint32_t trace = new_trace ? serial : e->trace;
+    if (new_trace && !lft_client_sample(c, serial)) {
+        e->sampled_out = 1;
+    }
+    if (e->sampled_out) {
+        c->stats.dropped_sampled++;
+        lft_port_unlock(st);
+        *serial_out = serial;
+        *pos_out = 0;
+        return LFT_OK;
+    }
+    uint32_t seq = e->type == LFT_REC_UPDATE ? c->next_seq++ : 0;
+    uint8_t *start = NULL;
+    int orphan = 0;
+    if (e->type == LFT_REC_END) {
+        start = lft_ring_find_start(c, e->start_hint, serial);
+        orphan = start == NULL;
+    }
+    uint32_t prefix_len = lft_prefix(prefix, e, serial, seq, trace, orphan);
+    size_t total = LFT_REC_HDR + prefix_len + fields_len;
+    if (w.over || total > LFT_RECORD_MAX || total > c->cap) {
+        err = LFT_ERR_TOO_LARGE;
+    } else {
+        uint32_t idx;
+        err = lft_ring_alloc(c, (uint32_t)total, &idx, &pos);
+        if (err == LFT_OK) {
+            uint8_t *p = c->buf + idx;
+            lft_u16_put(p, (uint32_t)total);
+            p[2] = (uint8_t)(((unsigned)e->type << 4) | (e->kind & 0x0Fu));
+            p[3] = orphan ? LFT_RECF_ORPHAN : 0u;
+            memcpy(p + LFT_REC_HDR, prefix, prefix_len);
+            lft_wr_t out = { p + LFT_REC_HDR + prefix_len, 0, c->cfg.max_field_bytes, 0, 0 };
+            lft_fields_all(&out, e);
+            c->stats.truncated += out.truncated;
+            c->stats.recorded++;
+            c->stats.pending_records++;
+        }
+    }
+    if (err == LFT_ERR_RING_FULL) {
+        c->stats.dropped_ring_full++;
+    } else if (err == LFT_ERR_TOO_LARGE) {
+        c->stats.dropped_too_large++;
+    }
+    if (e->type == LFT_REC_END && !orphan) {
+        /* Allocation may have moved the START forward: find it again. */
+        start = lft_ring_find_start(c, e->start_hint, serial);
+        if (start != NULL) {
+            start[3] |= LFT_RECF_ENDED;
+            if (err != LFT_OK) {
+                start[3] |= LFT_RECF_END_LOST;
+            }
+        }
+    }
+    lft_port_unlock(st);
+    *serial_out = serial;
+    *pos_out = pos;
+    return err;
+}
+
+/* --------------------------------------------------------------- handles */
+
+lft_err_t lft_obs_check(const lft_obs_t *obs)
+{
+    if (obs == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (obs->magic != LFT_OBS_MAGIC || obs->state == LFT_STATE_NONE) {
+        return LFT_ERR_HANDLE;
+    }
+    if (!lft_client_ok(obs->client) || obs->client->instance != obs->instance) {
+        return LFT_ERR_FOREIGN;
+    }
+    return LFT_OK;
+}
+
+/* Check that obs is a started, open handle of the right kind. */
+static lft_err_t lft_check_open(const lft_obs_t *obs, int want_trace)
+{
+    lft_err_t err = lft_obs_check(obs);
+    if (err != LFT_OK) {
+        return err;
+    }
+    if (obs->state != LFT_STATE_OPEN) {
+        return LFT_ERR_ENDED;
+    }
+    if ((obs->kind == LFT_KIND_TRACE) != (want_trace != 0)) {
+        return LFT_ERR_KIND;
+    }
+    return LFT_OK;
+}
+
+int lft_obs_is_open(const lft_obs_t *obs)
+{
+    return lft_obs_check(obs) == LFT_OK && obs->state == LFT_STATE_OPEN;
+}
+
+/* Refuse to restart a handle that is still open (it would be lost). */
+static int lft_obs_busy(const lft_obs_t *obs)
+{
+    return obs->magic == LFT_OBS_MAGIC && obs->state == LFT_STATE_OPEN;
+}
+
+static void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint8_t kind, uint32_t serial,
+                         uint32_t trace, uint32_t parent, uint32_t pos, int sampled_out)
+{
+    obs->client = c;
+    obs->ctx_prev = NULL;
+    obs->magic = LFT_OBS_MAGIC;
+    obs->instance = c->instance;
+    obs->serial = serial;
+    obs->trace_serial = trace;
+    obs->parent_serial = parent;
+    obs->start_abs = pos;
+    obs->kind = kind;
+    obs->state = LFT_STATE_OPEN;
+    obs->flags = sampled_out ? LFT_OBSF_SAMPLED_OUT : 0u;
+}
+
+/* Resolve the parent (explicit or current) of a new observation. */
+static lft_err_t lft_parent_resolve(lft_obs_t **parent)
+{
+    if (*parent == NULL) {
+        *parent = lft_context_current();
+        if (*parent == NULL) {
+            return LFT_ERR_NO_CONTEXT;
+        }
+    }
+    return lft_obs_check(*parent);
+}
+
+/* ---------------------------------------------------------------- traces */
+
+lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
+                          const lft_trace_opts_t *opts)
+{
+    if (client == NULL || trace == NULL || name == NULL || lft_obs_busy(trace)) {
+        return LFT_ERR_ARG;
+    }
+    if (!lft_client_ok(client)) {
+        return LFT_ERR_HANDLE;
+    }
+    lft_err_t err = lft_check_trace_opts(opts);
+    if (err == LFT_OK && opts != NULL && opts->name != NULL) {
+        err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
+    }
+    if (err != LFT_OK) {
+        lft_client_count_error(client, err);
+        return err;
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = LFT_REC_START;
+    e.kind = LFT_KIND_TRACE;
+    e.time = lft_client_now(client);
+    e.name = name;
+    e.tr = opts;
+    uint32_t serial, pos;
+    err = lft_emit(client, &e, &serial, &pos);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_obs_fill(trace, client, LFT_KIND_TRACE, serial, serial, 0, pos, e.sampled_out);
+    return LFT_OK;
+}
+
+static lft_err_t lft_trace_write(lft_trace_t *trace, const lft_trace_opts_t *opts,
+                                 lft_rec_type_t type)
+{
+    lft_err_t err = lft_check_open(trace, 1);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_client_t *c = trace->client;
+    err = lft_check_trace_opts(opts);
+    if (err != LFT_OK) {
+        lft_client_count_error(c, err);
+        return err;
+    }
+    if (type == LFT_REC_UPDATE && (opts == NULL || opts->timestamp_unix_us != 0)) {
+        if (opts == NULL) {
+            return LFT_OK; /* nothing to update */
+        }
+        lft_client_count_error(c, LFT_ERR_ARG);
+        return LFT_ERR_ARG;
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.kind = LFT_KIND_TRACE;
+    e.serial = trace->serial;
+    e.trace = trace->serial;
+    e.time = lft_client_now(c);
+    e.tr = opts;
+    e.sampled_out = (trace->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    e.start_hint = trace->start_abs;
+    uint32_t serial, pos;
+    err = lft_emit(c, &e, &serial, &pos);
+    if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
+        trace->state = LFT_STATE_ENDED;
+    }
+    return err;
+}
+
+lft_err_t lft_trace_update(lft_trace_t *trace, const lft_trace_opts_t *opts)
+{
+    return lft_trace_write(trace, opts, LFT_REC_UPDATE);
+}
+
+lft_err_t lft_trace_end(lft_trace_t *trace, const lft_trace_opts_t *opts)
+{
+    return lft_trace_write(trace, opts, LFT_REC_END);
+}
+
+/* ---------------------------------------------------------- observations */
+
+lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, const char *name,
+                        const lft_obs_opts_t *opts)
+{
+    if (obs == NULL || name == NULL || lft_obs_busy(obs)) {
+        return LFT_ERR_ARG;
+    }
+    lft_err_t err = lft_parent_resolve(&parent);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_client_t *c = parent->client;
+    if ((unsigned)kind >= LFT_KIND_COUNT || kind == LFT_KIND_TRACE || kind == LFT_KIND_EVENT) {
+        err = LFT_ERR_KIND;
+    } else {
+        err = lft_check_obs_opts(opts, (uint8_t)kind);
+    }
+    if (err != LFT_OK) {
+        lft_client_count_error(c, err);
+        return err;
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = LFT_REC_START;
+    e.kind = (uint8_t)kind;
+    e.parent = parent->serial;
+    e.trace = parent->trace_serial;
+    e.time = lft_client_now(c);
+    e.name = name;
+    e.obs = opts;
+    e.sampled_out = (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    uint32_t serial, pos;
+    err = lft_emit(c, &e, &serial, &pos);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_obs_fill(obs, c, (uint8_t)kind, serial, parent->trace_serial, parent->serial, pos,
+                 e.sampled_out);
+    return LFT_OK;
+}
+
+lft_err_t lft_span_start(lft_obs_t *obs, lft_obs_t *parent, const char *name,
+                         const lft_obs_opts_t *opts)
+{
+    return lft_obs_start(obs, parent, LFT_KIND_SPAN, name, opts);
+}
+
+lft_err_t lft_generation_start(lft_obs_t *obs, lft_obs_t *parent, const char *name,
+                               const lft_obs_opts_t *opts)
+{
+    return lft_obs_start(obs, parent, LFT_KIND_GENERATION, name, opts);
+}
+
+static lft_err_t lft_obs_write(lft_obs_t *obs, const lft_obs_opts_t *opts, lft_rec_type_t type,
+                               int first_token)
+{
+    lft_err_t err = lft_check_open(obs, 0);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_client_t *c = obs->client;
+    err = lft_check_obs_opts(opts, obs->kind);
+    if (err == LFT_OK && first_token && !lft_kind_is_generation_like(obs->kind)) {
+        err = LFT_ERR_KIND;
+    }
+    if (err == LFT_OK && type == LFT_REC_UPDATE && opts != NULL && opts->time_unix_us != 0) {
+        err = LFT_ERR_ARG; /* times belong to start and end */
+    }
+    if (err != LFT_OK) {
+        lft_client_count_error(c, err);
+        return err;
+    }
+    if (type == LFT_REC_UPDATE && opts == NULL && !first_token) {
+        return LFT_OK; /* nothing to update */
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.kind = obs->kind;
+    e.serial = obs->serial;
+    e.parent = obs->parent_serial;
+    e.trace = obs->trace_serial;
+    e.time = lft_client_now(c);
+    e.obs = opts;
+    e.first_token = first_token;
+    e.sampled_out = (obs->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    e.start_hint = obs->start_abs;
+    uint32_t serial, pos;
+    err = lft_emit(c, &e, &serial, &pos);
+    if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
+        obs->state = LFT_STATE_ENDED;
+    }
+    return err;
+}
+
+lft_err_t lft_obs_update(lft_obs_t *obs, const lft_obs_opts_t *opts)
+{
+    return lft_obs_write(obs, opts, LFT_REC_UPDATE, 0);
+}
+
+lft_err_t lft_generation_first_token(lft_obs_t *obs)
+{
+    return lft_obs_write(obs, NULL, LFT_REC_UPDATE, 1);
+}
+
+lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
+{
+    return lft_obs_write(obs, opts, LFT_REC_END, 0);
+}
+
+lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *opts)
+{
+    if (name == NULL) {
+        return LFT_ERR_ARG;
+    }
+    lft_err_t err = lft_parent_resolve(&parent);
+    if (err != LFT_OK) {
+        return err;
+    }
+    lft_client_t *c = parent->client;
+    err = lft_check_obs_opts(opts, LFT_KIND_EVENT);
+    if (err != LFT_OK) {
+        lft_client_count_error(c, err);
+        return err;
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = LFT_REC_EVENT;
+    e.kind = LFT_KIND_EVENT;
+    e.parent = parent->serial;
+    e.trace = parent->trace_serial;
+    e.time = lft_client_now(c);
+    e.name = name;
+    e.obs = opts;
+    e.sampled_out = (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    uint32_t serial, pos;
+    return lft_emit(c, &e, &serial, &pos);
+}
+
+/* ----------------------------------------------------------------- scores */
+
+static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *s)
+{
+    lft_err_t err;
+    if (s->name == NULL || (s->target == NULL) == (s->session_id == NULL)) {
+        return LFT_ERR_ARG;
+    }
+    if ((err = lft_check_id(s->name)) != LFT_OK || (err = lft_check_id(s->id)) != LFT_OK ||
+        (err = lft_check_id(s->session_id)) != LFT_OK) {
+        return err;
+    }
+    if (s->target != NULL) {
+        if ((err = lft_obs_check(s->target)) != LFT_OK) {
+            return err;
+        }
+        if (s->target->client != client) {
+            return LFT_ERR_FOREIGN;
+        }
+    }
+    switch (s->data_type) {
+    case LFT_SCORE_UNSET:
+        if (s->string_value == NULL && !lft_finite(s->value)) {
+            return LFT_ERR_ARG;
+        }
+        break;
+    case LFT_SCORE_NUMERIC:
+        if (s->string_value != NULL || !lft_finite(s->value)) {
+            return LFT_ERR_ARG;
+        }
+        break;
+    case LFT_SCORE_BOOLEAN:
+        if (s->string_value != NULL || !(s->value == 0.0 || s->value == 1.0)) {
+            return LFT_ERR_ARG;
+        }
+        break;
+    case LFT_SCORE_CATEGORICAL:
+        if (s->string_value == NULL || s->string_value[0] == '\0') {
+            return LFT_ERR_ARG;
+        }
+        break;
+    default:
+        return LFT_ERR_ARG;
+    }
+    return LFT_OK;
+}
+
+lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
+{
+    if (client == NULL || score == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (!lft_client_ok(client)) {
+        return LFT_ERR_HANDLE;
+    }
+    lft_err_t err = lft_check_score(client, score);
+    if (err != LFT_OK) {
+        lft_client_count_error(client, err);
+        return err;
+    }
+    lft_emit_t e;
+    memset(&e, 0, sizeof e);
+    e.type = LFT_REC_SCORE;
+    e.kind = LFT_KIND_TRACE;
+    e.time = lft_client_now(client);
+    e.score = score;
+    if (score->target != NULL) {
+        e.trace = score->target->trace_serial;
+        e.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
+        e.sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    }
+    uint32_t serial, pos;
+    return lft_emit(client, &e, &serial, &pos);
+}

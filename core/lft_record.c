@@ -1,0 +1,319 @@
+/*
+ * lft_record.c - decoding records and the reader that exporters use.
+ */
+#include "lft_record.h"
+
+#include "lft_client_priv.h"
+#include "lft_codec_priv.h"
+#include "lft_port.h"
+#include "lft_ring_priv.h"
+
+static int lft_get_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+{
+    uint64_t v;
+    if (lft_varint_get(p, end, &v) != 0 || v > UINT32_MAX) {
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int lft_get_time(const uint8_t **p, const uint8_t *end, int64_t *out)
+{
+    uint64_t v;
+    if (lft_varint_get(p, end, &v) != 0) {
+        return -1;
+    }
+    *out = lft_zigzag_dec(v);
+    return 0;
+}
+
+int lft_record_parse(const uint8_t *p, uint32_t pos, lft_record_t *rec)
+{
+    const uint8_t *end = p + lft_u16_get(p);
+    const uint8_t *q = p + LFT_REC_HDR;
+    int bad = 0;
+
+    rec->len = lft_u16_get(p);
+    rec->type = (lft_rec_type_t)(p[2] >> 4);
+    rec->kind = (lft_kind_t)(p[2] & 0x0Fu);
+    rec->flags = p[3];
+    rec->pos = pos;
+    rec->serial = 0;
+    rec->parent = 0;
+    rec->trace = 0;
+    rec->observation = 0;
+    rec->seq = 0;
+    rec->time_us = 0;
+    bad |= lft_get_u32(&q, end, &rec->serial);
+    switch (rec->type) {
+    case LFT_REC_START:
+    case LFT_REC_EVENT:
+        bad |= lft_get_u32(&q, end, &rec->parent);
+        bad |= lft_get_u32(&q, end, &rec->trace);
+        bad |= lft_get_time(&q, end, &rec->time_us);
+        break;
+    case LFT_REC_UPDATE:
+        bad |= lft_get_u32(&q, end, &rec->seq);
+        break;
+    case LFT_REC_END:
+        bad |= lft_get_time(&q, end, &rec->time_us);
+        if (rec->flags & LFT_RECF_ORPHAN) {
+            bad |= lft_get_u32(&q, end, &rec->parent);
+            bad |= lft_get_u32(&q, end, &rec->trace);
+        }
+        break;
+    case LFT_REC_SCORE:
+        bad |= lft_get_u32(&q, end, &rec->trace);
+        bad |= lft_get_u32(&q, end, &rec->observation);
+        bad |= lft_get_time(&q, end, &rec->time_us);
+        break;
+    default:
+        return -1;
+    }
+    if (bad) {
+        return -1;
+    }
+    rec->fields = q;
+    rec->fields_len = (uint32_t)(end - q);
+    return 0;
+}
+
+void lft_field_iter_init(lft_field_iter_t *it, const lft_record_t *rec)
+{
+    it->p = rec->fields;
+    it->end = rec->fields + rec->fields_len;
+}
+
+static int lft_get_str(lft_field_iter_t *it, const char **s, uint32_t *len)
+{
+    uint64_t n;
+    if (lft_varint_get(&it->p, it->end, &n) != 0 || n > (uint64_t)(it->end - it->p)) {
+        return -1;
+    }
+    *s = (const char *)it->p;
+    *len = (uint32_t)n;
+    it->p += n;
+    return 0;
+}
+
+int lft_field_next(lft_field_iter_t *it, lft_field_t *f)
+{
+    if (it->p >= it->end) {
+        return 0;
+    }
+    f->tag = (lft_field_tag_t)*it->p++;
+    f->key = NULL;
+    f->key_len = 0;
+    f->str = NULL;
+    f->str_len = 0;
+    f->i = 0;
+    f->u = 0;
+    f->d = 0.0;
+    int bad = 0;
+    switch (f->tag) {
+    case LFT_F_META_STR:
+    case LFT_F_META_INT:
+    case LFT_F_META_DOUBLE:
+    case LFT_F_META_BOOL:
+    case LFT_F_PARAM_STR:
+    case LFT_F_PARAM_INT:
+    case LFT_F_PARAM_DOUBLE:
+    case LFT_F_PARAM_BOOL:
+    case LFT_F_USAGE:
+    case LFT_F_COST:
+        bad = lft_get_str(it, &f->key, &f->key_len);
+        break;
+    default:
+        break;
+    }
+    if (bad) {
+        it->p = it->end;
+        return LFT_ERR_ARG;
+    }
+    switch (f->tag) {
+    case LFT_F_NAME:
+    case LFT_F_INPUT_TEXT:
+    case LFT_F_INPUT_JSON:
+    case LFT_F_OUTPUT_TEXT:
+    case LFT_F_OUTPUT_JSON:
+    case LFT_F_META_STR:
+    case LFT_F_STATUS:
+    case LFT_F_VERSION:
+    case LFT_F_MODEL:
+    case LFT_F_PARAM_STR:
+    case LFT_F_PROMPT_NAME:
+    case LFT_F_USER_ID:
+    case LFT_F_SESSION_ID:
+    case LFT_F_TAG:
+    case LFT_F_RELEASE:
+    case LFT_F_ENVIRONMENT:
+    case LFT_F_SCORE_STRING:
+    case LFT_F_COMMENT:
+    case LFT_F_SCORE_ID:
+        bad = lft_get_str(it, &f->str, &f->str_len);
+        break;
+    case LFT_F_META_INT:
+    case LFT_F_PARAM_INT:
+    case LFT_F_COMPLETION_START:
+        bad = lft_varint_get(&it->p, it->end, &f->u);
+        f->i = lft_zigzag_dec(f->u);
+        break;
+    case LFT_F_TIME_UNIX:
+    case LFT_F_USAGE:
+    case LFT_F_COMPLETION_START_UNIX:
+    case LFT_F_PROMPT_VERSION:
+        bad = lft_varint_get(&it->p, it->end, &f->u);
+        f->i = (int64_t)(f->u & INT64_MAX);
+        break;
+    case LFT_F_META_DOUBLE:
+    case LFT_F_PARAM_DOUBLE:
+    case LFT_F_COST:
+    case LFT_F_SCORE_VALUE:
+        if (it->end - it->p < 8) {
+            bad = -1;
+        } else {
+            f->d = lft_f64_get(it->p);
+            it->p += 8;
+        }
+        break;
+    case LFT_F_META_BOOL:
+    case LFT_F_PARAM_BOOL:
+    case LFT_F_LEVEL:
+    case LFT_F_PUBLIC:
+    case LFT_F_SCORE_TYPE:
+        if (it->p >= it->end) {
+            bad = -1;
+        } else {
+            f->i = *it->p++;
+            f->u = (uint64_t)f->i;
+        }
+        break;
+    default:
+        bad = -1;
+        break;
+    }
+    if (bad) {
+        it->p = it->end;
+        return LFT_ERR_ARG;
+    }
+    return 1;
+}
+
+lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader)
+{
+    if (client == NULL || reader == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (client->magic != LFT_CLIENT_MAGIC) {
+        return LFT_ERR_HANDLE;
+    }
+    uint32_t st = lft_port_lock();
+    if (client->reading) {
+        lft_port_unlock(st);
+        return LFT_ERR_BUSY;
+    }
+    client->reading = 1;
+    reader->client = client;
+    reader->pos = client->tail_abs;
+    reader->end = client->head_abs;
+    reader->released = 0;
+    lft_port_unlock(st);
+    return LFT_OK;
+}
+
+int lft_reader_next(lft_reader_t *reader, lft_record_t *rec)
+{
+    lft_client_t *c = reader->client;
+    if (c == NULL || rec == NULL) {
+        return 0;
+    }
+    while (reader->pos != reader->end) {
+        uint8_t *p = lft_ring_at(c, &reader->pos);
+        if (p == NULL) {
+            continue;
+        }
+        uint32_t pos = reader->pos;
+        uint32_t len = lft_u16_get(p);
+        reader->pos += len;
+        /* The flags byte is written by producers (ENDED) under the lock. */
+        uint32_t st = lft_port_lock();
+        uint8_t flags = p[3];
+        lft_port_unlock(st);
+        if ((p[2] >> 4) == LFT_REC_PAD || (flags & LFT_RECF_DONE) != 0) {
+            continue;
+        }
+        if (lft_record_parse(p, pos, rec) != 0) {
+            continue;
+        }
+        rec->flags = flags;
+        return 1;
+    }
+    return 0;
+}
+
+lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)
+{
+    if (reader == NULL || rec == NULL || reader->client == NULL) {
+        return LFT_ERR_ARG;
+    }
+    lft_client_t *c = reader->client;
+    uint32_t st = lft_port_lock();
+    if (!lft_ring_contains(c, rec->pos)) {
+        lft_port_unlock(st);
+        return LFT_ERR_ARG;
+    }
+    uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
+    if ((p[3] & LFT_RECF_DONE) == 0) {
+        p[3] |= LFT_RECF_DONE;
+        c->stats.pending_records--;
+        reader->released++;
+    }
+    lft_port_unlock(st);
+    return LFT_OK;
+}
+
+int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec)
+{
+    if (reader == NULL || rec == NULL || reader->client == NULL) {
+        return 0;
+    }
+    lft_client_t *c = reader->client;
+    uint32_t st = lft_port_lock();
+    int ended = lft_ring_contains(c, rec->pos) &&
+                (c->buf[lft_ring_index(c, rec->pos) + 3] & LFT_RECF_ENDED) != 0;
+    lft_port_unlock(st);
+    return ended;
+}
+
+uint32_t lft_reader_end(lft_reader_t *reader)
+{
+    if (reader == NULL || reader->client == NULL) {
+        return 0;
+    }
+    lft_client_t *c = reader->client;
+    uint32_t freed = 0;
+    uint32_t st = lft_port_lock();
+    c->reading = 0;
+    const uint32_t stop = c->head_abs;
+    lft_port_unlock(st);
+    /* One record per critical section keeps interrupt latency short. */
+    for (;;) {
+        st = lft_port_lock();
+        if ((int32_t)(c->tail_abs - stop) >= 0) {
+            lft_port_unlock(st);
+            break;
+        }
+        uint32_t before = c->used;
+        lft_ring_step_t step = lft_ring_reclaim_step(c, 0);
+        if (step == LFT_STEP_FREED) {
+            freed += before - c->used;
+        }
+        lft_port_unlock(st);
+        if (step == LFT_STEP_EMPTY || step == LFT_STEP_BLOCKED) {
+            break;
+        }
+    }
+    reader->client = NULL;
+    return freed;
+}

@@ -1,0 +1,59 @@
+/*
+ * lft_ring_priv.h - the variable-length record ring inside lft_client_t.
+ * Internal. Every function here is called with the port lock held.
+ *
+ * The ring keeps records contiguous. head/tail are byte indexes in [0, cap);
+ * head_abs/tail_abs are the same positions counted since init (mod 2^32), so
+ * a record's absolute position identifies it for as long as it is in the
+ * ring. used counts bytes between tail and head, gaps and pads included.
+ */
+#ifndef LFT_RING_PRIV_H
+#define LFT_RING_PRIV_H
+
+#include "lft_record.h"
+
+/* Result of one reclaim step at the tail. */
+typedef enum {
+    LFT_STEP_EMPTY = 0,   /* nothing in the ring */
+    LFT_STEP_FREED = 1,   /* the tail record (or gap) was freed */
+    LFT_STEP_MOVED = 2,   /* the tail record belongs to an open observation and moved to the head */
+    LFT_STEP_BLOCKED = 3  /* the tail record is pending (or could not move): stop */
+} lft_ring_step_t;
+
+/* Reset to empty. */
+void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap);
+
+/* Index of absolute position pos, which must lie in [tail_abs, head_abs]. */
+uint32_t lft_ring_index(const lft_client_t *c, uint32_t pos);
+
+/* 1 when pos is in [tail_abs, head_abs). */
+int lft_ring_contains(const lft_client_t *c, uint32_t pos);
+
+/*
+ * Allocate n contiguous bytes (n >= LFT_REC_HDR) at the head, applying the
+ * drop policy when the ring is full. On success sets *idx (index) and *pos
+ * (absolute position) and returns LFT_OK; the caller writes the record.
+ * Returns LFT_ERR_RING_FULL when no room can be made.
+ */
+lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos);
+
+/* One reclaim step at the tail; drop_pending frees pending records of ended
+ * observations too (LFT_DROP_OLDEST), counting them as overwritten. */
+lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending);
+
+/* The START record of serial at or after absolute position from (or at the
+ * tail when from is no longer in the ring); NULL when it is not in the ring. */
+uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial);
+
+/* Next record boundary after skipping an end-of-buffer gap at pos: returns
+ * the header pointer (or NULL for a gap) and advances *pos past the gap. */
+uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos);
+
+/* Serial (first body varint) of the record at p; 0 if malformed. */
+uint32_t lft_record_serial(const uint8_t *p);
+
+/* Decode the record at p (absolute position pos) into rec. Returns 0, or -1
+ * when it is malformed. */
+int lft_record_parse(const uint8_t *p, uint32_t pos, lft_record_t *rec);
+
+#endif /* LFT_RING_PRIV_H */
