@@ -129,19 +129,12 @@ typedef struct {
     } v;
 } lft_kv_t;
 
-#define LFT_KV_STR(k, val) lft_kv_make_str((k), (val))
-#define LFT_KV_INT(k, val) lft_kv_make_int((k), (val))
-#define LFT_KV_DOUBLE(k, val) lft_kv_make_double((k), (val))
-#define LFT_KV_BOOL(k, val) lft_kv_make_bool((k), (val))
-
-static inline lft_kv_t lft_kv_make_str(const char *k, const char *s)
-{ lft_kv_t kv; kv.key = k; kv.type = LFT_VAL_STRING; kv.v.s = s; return kv; }
-static inline lft_kv_t lft_kv_make_int(const char *k, int64_t i)
-{ lft_kv_t kv; kv.key = k; kv.type = LFT_VAL_INT; kv.v.i = i; return kv; }
-static inline lft_kv_t lft_kv_make_double(const char *k, double d)
-{ lft_kv_t kv; kv.key = k; kv.type = LFT_VAL_DOUBLE; kv.v.d = d; return kv; }
-static inline lft_kv_t lft_kv_make_bool(const char *k, int b)
-{ lft_kv_t kv; kv.key = k; kv.type = LFT_VAL_BOOL; kv.v.b = b; return kv; }
+/* Initializers for lft_kv_t array elements (static or automatic):
+ *     static const lft_kv_t meta[] = { LFT_KV_STR("plan", "pro"), LFT_KV_INT("n", 3) }; */
+#define LFT_KV_STR(k, val) { (k), LFT_VAL_STRING, { .s = (val) } }
+#define LFT_KV_INT(k, val) { (k), LFT_VAL_INT, { .i = (val) } }
+#define LFT_KV_DOUBLE(k, val) { (k), LFT_VAL_DOUBLE, { .d = (val) } }
+#define LFT_KV_BOOL(k, val) { (k), LFT_VAL_BOOL, { .b = (val) } }
 
 /* Token usage entry: name ("input", "output", "total" or any custom key) to a
  * non-negative count. Never truncated. */
