@@ -428,6 +428,9 @@ static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
 static void lft_fields_all(lft_wr_t *w, const lft_emit_t *e)
 {
     lft_wr_text(w, LFT_F_NAME, e->name);
+    if (e->obs == NULL && e->tr == NULL && e->score == NULL && !e->first_token) {
+        return;
+    }
     if (e->first_token) {
         lft_wr_u8(w, LFT_F_COMPLETION_START);
         lft_wr_v(w, lft_zigzag_enc(e->time));
@@ -512,6 +515,8 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
         start = lft_ring_find_start(c, e->start_hint, serial);
         orphan = start == NULL;
     }
+    const uint32_t tail_before = c->tail_abs;
+    const uint32_t moved_before = c->stats.moved;
     uint32_t prefix_len = lft_prefix(prefix, e, serial, seq, trace, orphan);
     size_t total = LFT_REC_HDR + prefix_len + fields_len;
     if (w.over || total > LFT_RECORD_MAX || total > c->cap) {
@@ -538,8 +543,11 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
         c->stats.dropped_too_large++;
     }
     if (e->type == LFT_REC_END && !orphan) {
-        /* Allocation may have moved the START forward: find it again. */
-        start = lft_ring_find_start(c, e->start_hint, serial);
+        /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
+         * then find the START again. */
+        if (c->tail_abs != tail_before || c->stats.moved != moved_before) {
+            start = lft_ring_find_start(c, e->start_hint, serial);
+        }
         if (start != NULL) {
             start[3] |= LFT_RECF_ENDED;
             if (err != LFT_OK) {

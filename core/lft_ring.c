@@ -47,6 +47,9 @@ uint32_t lft_record_serial(const uint8_t *p)
 {
     const uint8_t *q = p + LFT_REC_HDR;
     uint64_t v;
+    if (*q < 0x80u) {
+        return *q; /* one-byte varint: the common case */
+    }
     if (lft_varint_get(&q, p + lft_u16_get(p), &v) != 0 || v > UINT32_MAX) {
         return 0;
     }
