@@ -215,6 +215,7 @@ lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader)
     }
     client->reading = 1;
     reader->client = client;
+    reader->begin = client->tail_abs;
     reader->pos = client->tail_abs;
     reader->end = client->head_abs;
     reader->released = 0;
@@ -250,6 +251,24 @@ int lft_reader_next(lft_reader_t *reader, lft_record_t *rec)
         return 1;
     }
     return 0;
+}
+
+lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec)
+{
+    if (reader == NULL || rec == NULL || reader->client == NULL ||
+        pos - reader->begin >= reader->end - reader->begin) {
+        return LFT_ERR_ARG;
+    }
+    lft_client_t *c = reader->client;
+    const uint8_t *p = c->buf + lft_ring_index(c, pos);
+    uint32_t st = lft_port_lock();
+    uint8_t flags = p[3];
+    lft_port_unlock(st);
+    if (lft_record_parse(p, pos, rec) != 0) {
+        return LFT_ERR_ARG;
+    }
+    rec->flags = flags;
+    return LFT_OK;
 }
 
 lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)

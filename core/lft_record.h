@@ -153,6 +153,7 @@ int lft_field_next(lft_field_iter_t *it, lft_field_t *f);
 /* A record reader: one per client at a time. */
 typedef struct {
     lft_client_t *client;
+    uint32_t begin;     /* tail position when the snapshot was taken */
     uint32_t pos;       /* next absolute position to read */
     uint32_t end;       /* head position when the snapshot was taken */
     uint32_t released;  /* records released during this pass */
@@ -169,6 +170,12 @@ lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader);
 /* Decode the next pending record of the snapshot into rec (skipping pads
  * and released records). Returns 1, or 0 when the snapshot is exhausted. */
 int lft_reader_next(lft_reader_t *reader, lft_record_t *rec);
+
+/* Decode the record at absolute position pos, a position an earlier
+ * lft_reader_next of this reader returned (lft_record_t.pos). Lets exporters
+ * revisit records of the snapshot without copying them.
+ * Errors: LFT_ERR_ARG (no reader, or pos outside the snapshot). */
+lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec);
 
 /* Mark rec (from this reader) as delivered: it will be freed. Releasing a
  * record of a still-open observation is allowed (it is then gone).

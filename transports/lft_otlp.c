@@ -1,0 +1,936 @@
+/*
+ * lft_otlp.c - OTLP protobuf encoding of recorded observations (see lft_otlp.h).
+ *
+ * Nested protobuf messages need their length before their bytes. Each
+ * message is produced by one function that writes to a sink; its length is
+ * found by running the same function on a counting sink first. Nothing is
+ * buffered beyond the sink's scratch.
+ */
+#include "lft_otlp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "lft_text.h"
+
+#define LFT_OTLP_MAX_SOURCES 34u /* START + up to 32 updates + END */
+
+/* ------------------------------------------------------------ sources */
+
+/* The records whose fields describe one observation, oldest first:
+ * START, UPDATEs by sequence number, END. Later sources override earlier. */
+typedef struct {
+    lft_record_t rec[LFT_OTLP_MAX_SOURCES];
+    size_t n;
+} lft_sources_t;
+
+/* Iterate the reader's snapshot from its beginning. */
+static void lft_snapshot_iter(const lft_reader_t *r, lft_reader_t *it)
+{
+    *it = *r;
+    it->pos = r->begin;
+}
+
+/* Serial-number order for update sequence numbers. */
+static int lft_seq_before(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+
+static void lft_sources_build(lft_reader_t *reader, uint32_t serial, int have_start,
+                              uint32_t start_pos, int end_type, lft_sources_t *src)
+{
+    lft_reader_t it;
+    lft_record_t rec;
+    src->n = 0;
+    if (have_start && lft_reader_at(reader, start_pos, &src->rec[0]) == LFT_OK) {
+        src->n = 1;
+    }
+    size_t first_update = src->n;
+    lft_snapshot_iter(reader, &it);
+    while (lft_reader_next(&it, &rec) == 1) {
+        if (rec.serial != serial) {
+            continue;
+        }
+        if (rec.type == LFT_REC_UPDATE && src->n < LFT_OTLP_MAX_SOURCES - 1u) {
+            /* insertion sort by seq */
+            size_t i = src->n++;
+            while (i > first_update && lft_seq_before(rec.seq, src->rec[i - 1u].seq)) {
+                src->rec[i] = src->rec[i - 1u];
+                i--;
+            }
+            src->rec[i] = rec;
+        } else if (rec.type == LFT_REC_END && end_type) {
+            src->rec[LFT_OTLP_MAX_SOURCES - 1u] = rec; /* parked; appended below */
+            end_type = 2;
+        }
+    }
+    if (end_type == 2) {
+        src->rec[src->n++] = src->rec[LFT_OTLP_MAX_SOURCES - 1u];
+    }
+}
+
+/* Identity of a field for "later value wins": same tag class, same key. */
+static int lft_field_class(lft_field_tag_t tag)
+{
+    switch (tag) {
+    case LFT_F_INPUT_JSON:
+        return LFT_F_INPUT_TEXT;
+    case LFT_F_OUTPUT_JSON:
+        return LFT_F_OUTPUT_TEXT;
+    case LFT_F_META_INT:
+    case LFT_F_META_DOUBLE:
+    case LFT_F_META_BOOL:
+        return LFT_F_META_STR;
+    case LFT_F_PARAM_INT:
+    case LFT_F_PARAM_DOUBLE:
+    case LFT_F_PARAM_BOOL:
+        return LFT_F_PARAM_STR;
+    case LFT_F_COMPLETION_START_UNIX:
+        return LFT_F_COMPLETION_START;
+    default:
+        return (int)tag;
+    }
+}
+
+static int lft_field_same(const lft_field_t *a, const lft_field_t *b)
+{
+    if (lft_field_class(a->tag) != lft_field_class(b->tag)) {
+        return 0;
+    }
+    if (a->key == NULL) {
+        return 1;
+    }
+    return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+/* Is field f of source i overridden by a later source? Tags accumulate. */
+static int lft_overridden(const lft_sources_t *src, size_t i, const lft_field_t *f)
+{
+    if (f->tag == LFT_F_TAG) {
+        return 0;
+    }
+    for (size_t j = i + 1u; j < src->n; j++) {
+        lft_field_iter_t it;
+        lft_field_t g;
+        lft_field_iter_init(&it, &src->rec[j]);
+        while (lft_field_next(&it, &g) == 1) {
+            if (lft_field_same(f, &g)) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The winning value of a single-valued tag class, if any. */
+static int lft_sources_get(const lft_sources_t *src, lft_field_tag_t tag, lft_field_t *out)
+{
+    int found = 0;
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_t f;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (lft_field_class(f.tag) == lft_field_class(tag)) {
+                *out = f;
+                found = 1;
+            }
+        }
+    }
+    return found;
+}
+
+/* ------------------------------------------------------- protobuf output */
+
+static void lft_pb_varint(lft_sink_t *s, uint64_t v)
+{
+    uint8_t b[10];
+    size_t n = 0;
+    while (v >= 0x80u) {
+        b[n++] = (uint8_t)(v | 0x80u);
+        v >>= 7;
+    }
+    b[n++] = (uint8_t)v;
+    lft_sink_put(s, b, n);
+}
+
+static void lft_pb_tag(lft_sink_t *s, unsigned field, unsigned wire)
+{
+    lft_pb_varint(s, ((uint64_t)field << 3) | wire);
+}
+
+static void lft_pb_fixed64(lft_sink_t *s, unsigned field, uint64_t v)
+{
+    uint8_t b[8];
+    for (unsigned i = 0; i < 8u; i++) {
+        b[i] = (uint8_t)(v >> (8u * i));
+    }
+    lft_pb_tag(s, field, 1u);
+    lft_sink_put(s, b, 8u);
+}
+
+static void lft_pb_bytes(lft_sink_t *s, unsigned field, const void *p, size_t n)
+{
+    lft_pb_tag(s, field, 2u);
+    lft_pb_varint(s, n);
+    lft_sink_put(s, p, n);
+}
+
+typedef void (*lft_pb_fn)(lft_sink_t *s, const void *ctx);
+
+/* A length-delimited submessage produced by fn. */
+static void lft_pb_message(lft_sink_t *s, unsigned field, lft_pb_fn fn, const void *ctx)
+{
+    lft_sink_t count;
+    lft_sink_init_count(&count);
+    fn(&count, ctx);
+    lft_pb_tag(s, field, 2u);
+    lft_pb_varint(s, count.total);
+    fn(s, ctx);
+}
+
+/* UTF-8 text with ill-formed sequences replaced by U+FFFD. */
+static void lft_put_utf8(lft_sink_t *s, const char *p, size_t n)
+{
+    char buf[64];
+    while (n > 0) {
+        size_t used = 0;
+        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
+        lft_sink_put(s, buf, k);
+        p += used;
+        n -= used;
+    }
+}
+
+/* A JSON string literal (quotes included) of UTF-8 text. */
+static void lft_put_json_string(lft_sink_t *s, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[64];
+    lft_sink_byte(s, '"');
+    while (n > 0) {
+        size_t used = 0;
+        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
+        for (size_t i = 0; i < k; i++) {
+            unsigned char ch = (unsigned char)buf[i];
+            if (ch == '"' || ch == '\\') {
+                char esc[2] = { '\\', (char)ch };
+                lft_sink_put(s, esc, 2u);
+            } else if (ch == '\n') {
+                lft_sink_put(s, "\\n", 2u);
+            } else if (ch == '\r') {
+                lft_sink_put(s, "\\r", 2u);
+            } else if (ch == '\t') {
+                lft_sink_put(s, "\\t", 2u);
+            } else if (ch < 0x20u) {
+                char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 0x0Fu] };
+                lft_sink_put(s, esc, 6u);
+            } else {
+                lft_sink_byte(s, ch);
+            }
+        }
+        p += used;
+        n -= used;
+    }
+    lft_sink_byte(s, '"');
+}
+
+static void lft_put_cstr(lft_sink_t *s, const char *str)
+{
+    lft_sink_put(s, str, strlen(str));
+}
+
+static void lft_put_u64(lft_sink_t *s, uint64_t v)
+{
+    char b[20];
+    size_t n = 0;
+    do {
+        b[sizeof b - 1u - n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v > 0);
+    lft_sink_put(s, b + sizeof b - n, n);
+}
+
+static void lft_put_double(lft_sink_t *s, double d)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%.17g", d);
+    if (n > 0 && (size_t)n < sizeof b) {
+        lft_sink_put(s, b, (size_t)n);
+    }
+}
+
+/* --------------------------------------------------------- attributes */
+
+/* One attribute: key = prefix + key, value per type. */
+typedef enum {
+    LFT_AV_STRING,      /* s, n: UTF-8 text */
+    LFT_AV_JSON_TEXT,   /* s, n: text exported as a JSON string literal */
+    LFT_AV_RAW,         /* s, n: already JSON (validated when recorded) */
+    LFT_AV_INT,
+    LFT_AV_DOUBLE,
+    LFT_AV_BOOL,
+    LFT_AV_JSON_MAP,    /* JSON object of the winning fields of class map_tag */
+    LFT_AV_TAGS,        /* array of the trace's tags */
+    LFT_AV_ISO_TIME     /* u: Unix microseconds */
+} lft_av_type_t;
+
+typedef struct {
+    const char *prefix;
+    const char *key;
+    size_t key_len;
+    lft_av_type_t type;
+    const char *s;
+    size_t n;
+    int64_t i;
+    uint64_t u;
+    double d;
+    const lft_sources_t *src;
+    lft_field_tag_t map_tag;
+} lft_attr_t;
+
+static void lft_json_map(lft_sink_t *s, const lft_sources_t *src, lft_field_tag_t tag)
+{
+    int first = 1;
+    lft_sink_byte(s, '{');
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_t f;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (lft_field_class(f.tag) != lft_field_class(tag) || lft_overridden(src, i, &f)) {
+                continue;
+            }
+            if (!first) {
+                lft_sink_byte(s, ',');
+            }
+            first = 0;
+            lft_put_json_string(s, f.key, f.key_len);
+            lft_sink_byte(s, ':');
+            switch (f.tag) {
+            case LFT_F_USAGE:
+                lft_put_u64(s, f.u);
+                break;
+            case LFT_F_COST:
+            case LFT_F_PARAM_DOUBLE:
+                lft_put_double(s, f.d);
+                break;
+            case LFT_F_PARAM_INT:
+                if (f.i < 0) {
+                    lft_sink_byte(s, '-');
+                    lft_put_u64(s, (uint64_t)0 - (uint64_t)f.i);
+                } else {
+                    lft_put_u64(s, (uint64_t)f.i);
+                }
+                break;
+            case LFT_F_PARAM_BOOL:
+                lft_put_cstr(s, f.i ? "true" : "false");
+                break;
+            default:
+                lft_put_json_string(s, f.str, f.str_len);
+                break;
+            }
+        }
+    }
+    lft_sink_byte(s, '}');
+}
+
+static void lft_anyvalue(lft_sink_t *s, const void *ctx);
+
+static void lft_tags_array(lft_sink_t *s, const void *ctx)
+{
+    const lft_sources_t *src = ((const lft_attr_t *)ctx)->src;
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_t f;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (f.tag == LFT_F_TAG) {
+                lft_attr_t one;
+                memset(&one, 0, sizeof one);
+                one.type = LFT_AV_STRING;
+                one.s = f.str;
+                one.n = f.str_len;
+                lft_pb_message(s, 1u, lft_anyvalue, &one); /* ArrayValue.values */
+            }
+        }
+    }
+}
+
+/* String contents of a value that is sent as an AnyValue string_value. */
+static void lft_string_payload(lft_sink_t *s, const void *ctx)
+{
+    const lft_attr_t *a = ctx;
+    char iso[28];
+    switch (a->type) {
+    case LFT_AV_JSON_TEXT:
+        lft_put_json_string(s, a->s, a->n);
+        break;
+    case LFT_AV_JSON_MAP:
+        lft_json_map(s, a->src, a->map_tag);
+        break;
+    case LFT_AV_ISO_TIME:
+        lft_otlp_iso8601(a->u, iso);
+        lft_sink_put(s, iso, 27u);
+        break;
+    default:
+        lft_put_utf8(s, a->s, a->n);
+        break;
+    }
+}
+
+static void lft_anyvalue(lft_sink_t *s, const void *ctx)
+{
+    const lft_attr_t *a = ctx;
+    switch (a->type) {
+    case LFT_AV_INT:
+        lft_pb_tag(s, 3u, 0u);
+        lft_pb_varint(s, (uint64_t)a->i);
+        break;
+    case LFT_AV_DOUBLE: {
+        uint64_t u;
+        memcpy(&u, &a->d, sizeof u);
+        lft_pb_fixed64(s, 4u, u);
+        break;
+    }
+    case LFT_AV_BOOL:
+        lft_pb_tag(s, 2u, 0u);
+        lft_pb_varint(s, a->i ? 1u : 0u);
+        break;
+    case LFT_AV_TAGS:
+        lft_pb_message(s, 5u, lft_tags_array, a);
+        break;
+    default: {
+        lft_sink_t count;
+        lft_sink_init_count(&count);
+        lft_string_payload(&count, a);
+        lft_pb_tag(s, 1u, 2u);
+        lft_pb_varint(s, count.total);
+        lft_string_payload(s, a);
+        break;
+    }
+    }
+}
+
+static void lft_keyvalue(lft_sink_t *s, const void *ctx)
+{
+    const lft_attr_t *a = ctx;
+    size_t plen = a->prefix != NULL ? strlen(a->prefix) : 0u;
+    lft_pb_tag(s, 1u, 2u);
+    lft_pb_varint(s, plen + a->key_len);
+    lft_sink_put(s, a->prefix, plen);
+    lft_sink_put(s, a->key, a->key_len);
+    lft_pb_message(s, 2u, lft_anyvalue, a);
+}
+
+/* Emit attribute a as field `field` (Span.attributes = 9, Resource.attributes = 1). */
+static void lft_attr(lft_sink_t *s, unsigned field, const lft_attr_t *a)
+{
+    lft_pb_message(s, field, lft_keyvalue, a);
+}
+
+static void lft_attr_str(lft_sink_t *s, unsigned field, const char *key, const char *v, size_t n)
+{
+    lft_attr_t a;
+    memset(&a, 0, sizeof a);
+    a.key = key;
+    a.key_len = strlen(key);
+    a.type = LFT_AV_STRING;
+    a.s = v;
+    a.n = n;
+    lft_attr(s, field, &a);
+}
+
+static void lft_attr_num(lft_sink_t *s, const char *key, lft_av_type_t type, int64_t i, double d)
+{
+    lft_attr_t a;
+    memset(&a, 0, sizeof a);
+    a.key = key;
+    a.key_len = strlen(key);
+    a.type = type;
+    a.i = i;
+    a.d = d;
+    lft_attr(s, 9u, &a);
+}
+
+/* --------------------------------------------------------------- spans */
+
+typedef struct {
+    const lft_otlp_batch_t *batch;
+    const lft_otlp_item_t *item;
+    lft_sources_t obs;    /* the observation's records */
+    lft_sources_t trace;  /* the trace's records */
+    uint64_t start_us;
+    uint64_t end_us;
+} lft_span_ctx_t;
+
+/* Unix time of a record's time, or of its TIME_UNIX field when given. */
+static uint64_t lft_record_unix(const lft_client_t *c, const lft_record_t *rec)
+{
+    lft_field_iter_t it;
+    lft_field_t f;
+    uint64_t us = 0;
+    lft_field_iter_init(&it, rec);
+    while (lft_field_next(&it, &f) == 1) {
+        if (f.tag == LFT_F_TIME_UNIX) {
+            return f.u;
+        }
+    }
+    (void)lft_time_to_unix_us(c, rec->time_us, &us);
+    return us;
+}
+
+/* Observation attributes from its own records (keys per PROTOCOL.md 3.2). */
+static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_root)
+{
+    const lft_sources_t *src = &sc->obs;
+    const lft_client_t *c = sc->batch->client;
+    int have_usage = 0, have_cost = 0, have_params = 0;
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_t f;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (lft_overridden(src, i, &f)) {
+                continue;
+            }
+            lft_attr_t a;
+            memset(&a, 0, sizeof a);
+            a.s = f.str;
+            a.n = f.str_len;
+            a.type = LFT_AV_STRING;
+            switch (f.tag) {
+            case LFT_F_INPUT_TEXT:
+            case LFT_F_INPUT_JSON:
+            case LFT_F_OUTPUT_TEXT:
+            case LFT_F_OUTPUT_JSON: {
+                int input = f.tag == LFT_F_INPUT_TEXT || f.tag == LFT_F_INPUT_JSON;
+                a.type = (f.tag == LFT_F_INPUT_JSON || f.tag == LFT_F_OUTPUT_JSON) ? LFT_AV_RAW
+                                                                                  : LFT_AV_JSON_TEXT;
+                a.key = input ? "langfuse.observation.input" : "langfuse.observation.output";
+                a.key_len = strlen(a.key);
+                lft_attr(s, 9u, &a);
+                if (is_trace_root) {
+                    a.key = input ? "langfuse.trace.input" : "langfuse.trace.output";
+                    a.key_len = strlen(a.key);
+                    lft_attr(s, 9u, &a);
+                }
+                break;
+            }
+            case LFT_F_META_STR:
+            case LFT_F_META_INT:
+            case LFT_F_META_DOUBLE:
+            case LFT_F_META_BOOL:
+                if (is_trace_root) {
+                    break; /* trace metadata goes out as langfuse.trace.metadata.* */
+                }
+                a.prefix = "langfuse.observation.metadata.";
+                a.key = f.key;
+                a.key_len = f.key_len;
+                a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
+                         : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
+                         : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
+                                                      : LFT_AV_STRING;
+                a.i = f.i;
+                a.d = f.d;
+                lft_attr(s, 9u, &a);
+                break;
+            case LFT_F_LEVEL: {
+                const char *lvl = lft_level_name((lft_level_t)f.i);
+                if (lvl != NULL) {
+                    lft_attr_str(s, 9u, "langfuse.observation.level", lvl, strlen(lvl));
+                }
+                break;
+            }
+            case LFT_F_STATUS:
+                lft_attr_str(s, 9u, "langfuse.observation.status_message", f.str, f.str_len);
+                break;
+            case LFT_F_VERSION:
+                if (!is_trace_root) {
+                    lft_attr_str(s, 9u, "langfuse.version", f.str, f.str_len);
+                }
+                break;
+            case LFT_F_MODEL:
+                lft_attr_str(s, 9u, "langfuse.observation.model.name", f.str, f.str_len);
+                lft_attr_str(s, 9u, "gen_ai.request.model", f.str, f.str_len);
+                break;
+            case LFT_F_PARAM_STR:
+            case LFT_F_PARAM_INT:
+            case LFT_F_PARAM_DOUBLE:
+            case LFT_F_PARAM_BOOL:
+                have_params = 1;
+                break;
+            case LFT_F_USAGE:
+                have_usage = 1;
+                if (f.key_len == 5u && memcmp(f.key, "input", 5u) == 0) {
+                    lft_attr_num(s, "gen_ai.usage.input_tokens", LFT_AV_INT, f.i, 0.0);
+                } else if (f.key_len == 6u && memcmp(f.key, "output", 6u) == 0) {
+                    lft_attr_num(s, "gen_ai.usage.output_tokens", LFT_AV_INT, f.i, 0.0);
+                }
+                break;
+            case LFT_F_COST:
+                have_cost = 1;
+                break;
+            case LFT_F_COMPLETION_START:
+            case LFT_F_COMPLETION_START_UNIX: {
+                uint64_t us = f.u;
+                if (f.tag == LFT_F_COMPLETION_START &&
+                    lft_time_to_unix_us(c, f.i, &us) != LFT_OK) {
+                    break;
+                }
+                a.key = "langfuse.observation.completion_start_time";
+                a.key_len = strlen(a.key);
+                a.type = LFT_AV_ISO_TIME;
+                a.u = us;
+                lft_attr(s, 9u, &a);
+                break;
+            }
+            case LFT_F_PROMPT_NAME:
+                lft_attr_str(s, 9u, "langfuse.observation.prompt.name", f.str, f.str_len);
+                break;
+            case LFT_F_PROMPT_VERSION:
+                lft_attr_num(s, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
+                break;
+            default:
+                break; /* trace fields, names and times are handled elsewhere */
+            }
+        }
+    }
+    static const struct {
+        const char *key;
+        lft_field_tag_t tag;
+    } maps[] = {
+        { "langfuse.observation.model.parameters", LFT_F_PARAM_STR },
+        { "langfuse.observation.usage_details", LFT_F_USAGE },
+        { "langfuse.observation.cost_details", LFT_F_COST },
+    };
+    int have[3] = { have_params, have_usage, have_cost };
+    for (size_t m = 0; m < 3u; m++) {
+        if (have[m]) {
+            lft_attr_t a;
+            memset(&a, 0, sizeof a);
+            a.key = maps[m].key;
+            a.key_len = strlen(a.key);
+            a.type = LFT_AV_JSON_MAP;
+            a.src = src;
+            a.map_tag = maps[m].tag;
+            lft_attr(s, 9u, &a);
+        }
+    }
+}
+
+/* Trace attributes, on every span. */
+static void lft_trace_attrs(lft_sink_t *s, const lft_span_ctx_t *sc)
+{
+    const lft_sources_t *src = &sc->trace;
+    const lft_config_t *cfg = &sc->batch->client->cfg;
+    lft_field_t f;
+    int have_tags = 0;
+    if (lft_sources_get(src, LFT_F_NAME, &f)) {
+        lft_attr_str(s, 9u, "langfuse.trace.name", f.str, f.str_len);
+    }
+    if (lft_sources_get(src, LFT_F_USER_ID, &f)) {
+        lft_attr_str(s, 9u, "user.id", f.str, f.str_len);
+    }
+    if (lft_sources_get(src, LFT_F_SESSION_ID, &f)) {
+        lft_attr_str(s, 9u, "session.id", f.str, f.str_len);
+    }
+    if (lft_sources_get(src, LFT_F_RELEASE, &f)) {
+        lft_attr_str(s, 9u, "langfuse.release", f.str, f.str_len);
+    } else if (cfg->release != NULL) {
+        lft_attr_str(s, 9u, "langfuse.release", cfg->release, strlen(cfg->release));
+    }
+    if (lft_sources_get(src, LFT_F_VERSION, &f)) {
+        lft_attr_str(s, 9u, "langfuse.version", f.str, f.str_len);
+    } else if (cfg->version != NULL) {
+        lft_attr_str(s, 9u, "langfuse.version", cfg->version, strlen(cfg->version));
+    }
+    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f)) {
+        lft_attr_str(s, 9u, "langfuse.environment", f.str, f.str_len);
+    } else if (cfg->environment != NULL) {
+        lft_attr_str(s, 9u, "langfuse.environment", cfg->environment, strlen(cfg->environment));
+    }
+    if (lft_sources_get(src, LFT_F_PUBLIC, &f)) {
+        lft_attr_num(s, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (f.tag == LFT_F_TAG) {
+                have_tags = 1;
+            }
+            if (lft_field_class(f.tag) != LFT_F_META_STR || lft_overridden(src, i, &f)) {
+                continue;
+            }
+            lft_attr_t a;
+            memset(&a, 0, sizeof a);
+            a.prefix = "langfuse.trace.metadata.";
+            a.key = f.key;
+            a.key_len = f.key_len;
+            a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
+                     : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
+                     : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
+                                                  : LFT_AV_STRING;
+            a.s = f.str;
+            a.n = f.str_len;
+            a.i = f.i;
+            a.d = f.d;
+            lft_attr(s, 9u, &a);
+        }
+    }
+    if (have_tags) {
+        lft_attr_t a;
+        memset(&a, 0, sizeof a);
+        a.key = "langfuse.trace.tags";
+        a.key_len = strlen(a.key);
+        a.type = LFT_AV_TAGS;
+        a.src = src;
+        lft_attr(s, 9u, &a);
+    }
+}
+
+static void lft_status(lft_sink_t *s, const void *ctx)
+{
+    const lft_sources_t *src = ctx;
+    lft_field_t f;
+    if (lft_sources_get(src, LFT_F_STATUS, &f)) {
+        lft_pb_tag(s, 2u, 2u);
+        lft_pb_varint(s, f.str_len);
+        lft_put_utf8(s, f.str, f.str_len);
+    }
+    lft_pb_tag(s, 3u, 0u);
+    lft_pb_varint(s, 2u); /* STATUS_CODE_ERROR */
+}
+
+static void lft_span(lft_sink_t *s, const void *ctx)
+{
+    const lft_span_ctx_t *sc = ctx;
+    const lft_otlp_item_t *item = sc->item;
+    const lft_client_t *c = sc->batch->client;
+    uint8_t tid[16], sid[8], pid[8];
+    lft_field_t f;
+    int is_root = item->kind == LFT_KIND_TRACE;
+
+    (void)lft_client_trace_id(c, item->trace, tid);
+    (void)lft_client_span_id(c, item->serial, sid);
+    lft_pb_bytes(s, 1u, tid, 16u);
+    lft_pb_bytes(s, 2u, sid, 8u);
+    if (item->parent != 0 && lft_client_span_id(c, item->parent, pid) == LFT_OK) {
+        lft_pb_bytes(s, 4u, pid, 8u);
+    }
+    const lft_sources_t *names = is_root ? &sc->trace : &sc->obs;
+    if (lft_sources_get(names, LFT_F_NAME, &f)) {
+        lft_pb_tag(s, 5u, 2u);
+        lft_pb_varint(s, f.str_len);
+        lft_put_utf8(s, f.str, f.str_len);
+    }
+    lft_pb_tag(s, 6u, 0u);
+    lft_pb_varint(s, 1u); /* SPAN_KIND_INTERNAL */
+    lft_pb_fixed64(s, 7u, sc->start_us * 1000u);
+    lft_pb_fixed64(s, 8u, sc->end_us * 1000u);
+    if (!is_root) {
+        const char *type = lft_kind_name((lft_kind_t)item->kind);
+        lft_attr_str(s, 9u, "langfuse.observation.type", type, strlen(type));
+    }
+    lft_obs_attrs(s, sc, is_root);
+    lft_trace_attrs(s, sc);
+    if (lft_sources_get(&sc->obs, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR) {
+        lft_pb_message(s, 15u, lft_status, &sc->obs);
+    }
+}
+
+/* ------------------------------------------------------ request layout */
+
+typedef struct {
+    const lft_otlp_batch_t *batch;
+    lft_span_ctx_t *span; /* scratch for one span */
+} lft_req_ctx_t;
+
+static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item, lft_span_ctx_t *sc)
+{
+    lft_record_t rec;
+    sc->batch = b;
+    sc->item = item;
+    sc->start_us = 0;
+    sc->end_us = 0;
+    if (lft_reader_at(b->reader, item->pos, &rec) != LFT_OK) {
+        sc->obs.n = 0;
+        sc->trace.n = 0;
+        return;
+    }
+    if (rec.type == LFT_REC_EVENT) {
+        sc->obs.rec[0] = rec;
+        sc->obs.n = 1;
+        sc->start_us = sc->end_us = lft_record_unix(b->client, &rec);
+    } else {
+        lft_sources_build(b->reader, item->serial, item->has_start, item->start_pos,
+                          rec.type == LFT_REC_END, &sc->obs);
+        if (item->has_start && sc->obs.n > 0) {
+            sc->start_us = lft_record_unix(b->client, &sc->obs.rec[0]);
+        }
+        sc->end_us = rec.type == LFT_REC_END ? lft_record_unix(b->client, &rec) : sc->start_us;
+        if (!item->has_start) {
+            sc->start_us = sc->end_us;
+        }
+    }
+    if (item->kind == LFT_KIND_TRACE) {
+        sc->trace = sc->obs;
+    } else {
+        lft_sources_build(b->reader, item->trace, item->has_trace, item->trace_pos, 0, &sc->trace);
+    }
+}
+
+static void lft_scope(lft_sink_t *s, const void *ctx)
+{
+    (void)ctx;
+    lft_pb_bytes(s, 1u, "lftrace", 7u);
+    lft_pb_bytes(s, 2u, LFTRACE_VERSION, strlen(LFTRACE_VERSION));
+}
+
+static void lft_scope_spans(lft_sink_t *s, const void *ctx)
+{
+    const lft_req_ctx_t *rc = ctx;
+    lft_pb_message(s, 1u, lft_scope, NULL);
+    for (size_t i = 0; i < rc->batch->count; i++) {
+        lft_prepare_span(rc->batch, &rc->batch->items[i], rc->span);
+        lft_pb_message(s, 2u, lft_span, rc->span);
+    }
+}
+
+static void lft_resource(lft_sink_t *s, const void *ctx)
+{
+    const lft_config_t *cfg = &((const lft_req_ctx_t *)ctx)->batch->client->cfg;
+    lft_attr_str(s, 1u, "service.name", cfg->service_name, strlen(cfg->service_name));
+    if (cfg->service_version != NULL) {
+        lft_attr_str(s, 1u, "service.version", cfg->service_version, strlen(cfg->service_version));
+    }
+    if (cfg->device_id != NULL) {
+        lft_attr_str(s, 1u, "device.id", cfg->device_id, strlen(cfg->device_id));
+    }
+    lft_attr_str(s, 1u, "telemetry.sdk.name", "lftrace", 7u);
+    lft_attr_str(s, 1u, "telemetry.sdk.version", LFTRACE_VERSION, strlen(LFTRACE_VERSION));
+    lft_attr_str(s, 1u, "telemetry.sdk.language", "c", 1u);
+}
+
+static void lft_resource_spans(lft_sink_t *s, const void *ctx)
+{
+    lft_pb_message(s, 1u, lft_resource, ctx);
+    lft_pb_message(s, 2u, lft_scope_spans, ctx);
+}
+
+lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink)
+{
+    uint64_t now;
+    if (batch == NULL || sink == NULL || batch->client == NULL || batch->reader == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
+        return LFT_ERR_NO_WALL_CLOCK;
+    }
+    static lft_span_ctx_t span_scratch; /* two source lists: kept off the stack */
+    lft_req_ctx_t rc;
+    rc.batch = batch;
+    rc.span = &span_scratch;
+    lft_pb_message(sink, 1u, lft_resource_spans, &rc);
+    return LFT_OK;
+}
+
+/* ------------------------------------------------------------ collect */
+
+static int lft_find_start(lft_reader_t *reader, uint32_t serial, lft_record_t *out)
+{
+    lft_reader_t it;
+    lft_snapshot_iter(reader, &it);
+    while (lft_reader_next(&it, out) == 1) {
+        if (out->type == LFT_REC_START && out->serial == serial) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_item_t *items,
+                        size_t cap, lft_otlp_batch_t *batch)
+{
+    lft_reader_t it;
+    lft_record_t rec, start;
+    size_t n = 0;
+    lft_snapshot_iter(reader, &it);
+    while (n < cap && lft_reader_next(&it, &rec) == 1) {
+        lft_otlp_item_t *item = &items[n];
+        memset(item, 0, sizeof *item);
+        item->pos = rec.pos;
+        item->serial = rec.serial;
+        item->kind = (uint8_t)rec.kind;
+        if (rec.type == LFT_REC_EVENT) {
+            item->parent = rec.parent;
+            item->trace = rec.trace;
+        } else if (rec.type == LFT_REC_END) {
+            if (!(rec.flags & LFT_RECF_ORPHAN) && lft_find_start(reader, rec.serial, &start)) {
+                item->has_start = 1;
+                item->start_pos = start.pos;
+                item->parent = start.parent;
+                item->trace = start.trace;
+            } else {
+                item->parent = rec.parent;
+                item->trace = rec.trace;
+            }
+        } else if (rec.type == LFT_REC_START && (rec.flags & LFT_RECF_END_LOST)) {
+            item->has_start = 1;
+            item->start_pos = rec.pos;
+            item->parent = rec.parent;
+            item->trace = rec.trace;
+        } else {
+            continue;
+        }
+        if (item->trace != 0 && lft_find_start(reader, item->trace, &start) &&
+            start.kind == LFT_KIND_TRACE) {
+            item->has_trace = 1;
+            item->trace_pos = start.pos;
+        }
+        n++;
+    }
+    batch->client = client;
+    batch->reader = reader;
+    batch->items = items;
+    batch->count = n;
+    return n;
+}
+
+/* ------------------------------------------------------------- time */
+
+void lft_otlp_iso8601(uint64_t unix_us, char out[28])
+{
+    uint64_t secs = unix_us / 1000000u;
+    uint32_t micros = (uint32_t)(unix_us % 1000000u);
+    uint32_t sod = (uint32_t)(secs % 86400u);
+    int64_t z = (int64_t)(secs / 86400u) + 719468;
+    /* civil_from_days (H. Hinnant) */
+    int64_t era = z / 146097;
+    uint32_t doe = (uint32_t)(z - era * 146097);
+    uint32_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
+    int64_t y = (int64_t)yoe + era * 400;
+    uint32_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
+    uint32_t mp = (5u * doy + 2u) / 153u;
+    uint32_t d = doy - (153u * mp + 2u) / 5u + 1u;
+    uint32_t m = mp < 10u ? mp + 3u : mp - 9u;
+    if (m <= 2u) {
+        y++;
+    }
+    uint32_t v[7] = { (uint32_t)y, m, d, sod / 3600u, sod / 60u % 60u, sod % 60u, micros };
+    static const uint8_t width[7] = { 4, 2, 2, 2, 2, 2, 6 };
+    static const char sep[7] = { '-', '-', 'T', ':', ':', '.', 'Z' };
+    size_t o = 0;
+    for (unsigned k = 0; k < 7u; k++) {
+        uint32_t x = v[k];
+        for (unsigned i = width[k]; i > 0; i--) {
+            out[o + i - 1u] = (char)('0' + x % 10u);
+            x /= 10u;
+        }
+        o += width[k];
+        out[o++] = sep[k];
+    }
+    out[o] = '\0';
+}
