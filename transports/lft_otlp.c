@@ -203,12 +203,11 @@ static void lft_put_utf8(lft_sink_t *s, const char *p, size_t n)
     }
 }
 
-/* A JSON string literal (quotes included) of UTF-8 text. */
-static void lft_put_json_string(lft_sink_t *s, const char *p, size_t n)
+/* UTF-8 text escaped for the inside of a JSON string literal. */
+static void lft_put_json_chars(lft_sink_t *s, const char *p, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     char buf[64];
-    lft_sink_byte(s, '"');
     while (n > 0) {
         size_t used = 0;
         size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
@@ -233,6 +232,13 @@ static void lft_put_json_string(lft_sink_t *s, const char *p, size_t n)
         p += used;
         n -= used;
     }
+}
+
+/* A JSON string literal (quotes included) of UTF-8 text. */
+static void lft_put_json_string(lft_sink_t *s, const char *p, size_t n)
+{
+    lft_sink_byte(s, '"');
+    lft_put_json_chars(s, p, n);
     lft_sink_byte(s, '"');
 }
 
@@ -424,13 +430,33 @@ static void lft_keyvalue(lft_sink_t *s, const void *ctx)
     lft_pb_message(s, 2u, lft_anyvalue, a);
 }
 
-/* Emit attribute a as field `field` (Span.attributes = 9, Resource.attributes = 1). */
-static void lft_attr(lft_sink_t *s, unsigned field, const lft_attr_t *a)
+/* Where attributes go: a protobuf repeated KeyValue field, or a JSON array. */
+typedef struct {
+    lft_sink_t *s;
+    unsigned field; /* protobuf: Span.attributes = 9, Resource.attributes = 1 */
+    int json;
+    unsigned count;
+} lft_attrs_t;
+
+static void lft_json_anyvalue(lft_sink_t *s, const lft_attr_t *a);
+
+static void lft_attr(lft_attrs_t *out, const lft_attr_t *a)
 {
-    lft_pb_message(s, field, lft_keyvalue, a);
+    if (!out->json) {
+        lft_pb_message(out->s, out->field, lft_keyvalue, a);
+        return;
+    }
+    lft_sink_t *s = out->s;
+    size_t plen = a->prefix != NULL ? strlen(a->prefix) : 0u;
+    lft_put_cstr(s, out->count++ ? ",{\"key\":\"" : "{\"key\":\"");
+    lft_put_json_chars(s, a->prefix, plen);
+    lft_put_json_chars(s, a->key, a->key_len);
+    lft_put_cstr(s, "\",\"value\":");
+    lft_json_anyvalue(s, a);
+    lft_sink_byte(s, '}');
 }
 
-static void lft_attr_str(lft_sink_t *s, unsigned field, const char *key, const char *v, size_t n)
+static void lft_attr_str(lft_attrs_t *out, const char *key, const char *v, size_t n)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
@@ -439,10 +465,10 @@ static void lft_attr_str(lft_sink_t *s, unsigned field, const char *key, const c
     a.type = LFT_AV_STRING;
     a.s = v;
     a.n = n;
-    lft_attr(s, field, &a);
+    lft_attr(out, &a);
 }
 
-static void lft_attr_num(lft_sink_t *s, const char *key, lft_av_type_t type, int64_t i, double d)
+static void lft_attr_num(lft_attrs_t *out, const char *key, lft_av_type_t type, int64_t i, double d)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
@@ -451,7 +477,7 @@ static void lft_attr_num(lft_sink_t *s, const char *key, lft_av_type_t type, int
     a.type = type;
     a.i = i;
     a.d = d;
-    lft_attr(s, 9u, &a);
+    lft_attr(out, &a);
 }
 
 /* --------------------------------------------------------------- spans */
@@ -482,7 +508,7 @@ static uint64_t lft_record_unix(const lft_client_t *c, const lft_record_t *rec)
 }
 
 /* Observation attributes from its own records (keys per PROTOCOL.md 3.2). */
-static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_root)
+static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_trace_root)
 {
     const lft_sources_t *src = &sc->obs;
     const lft_client_t *c = sc->batch->client;
@@ -510,11 +536,11 @@ static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_
                                                                                   : LFT_AV_JSON_TEXT;
                 a.key = input ? "langfuse.observation.input" : "langfuse.observation.output";
                 a.key_len = strlen(a.key);
-                lft_attr(s, 9u, &a);
+                lft_attr(out, &a);
                 if (is_trace_root) {
                     a.key = input ? "langfuse.trace.input" : "langfuse.trace.output";
                     a.key_len = strlen(a.key);
-                    lft_attr(s, 9u, &a);
+                    lft_attr(out, &a);
                 }
                 break;
             }
@@ -534,26 +560,26 @@ static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_
                                                       : LFT_AV_STRING;
                 a.i = f.i;
                 a.d = f.d;
-                lft_attr(s, 9u, &a);
+                lft_attr(out, &a);
                 break;
             case LFT_F_LEVEL: {
                 const char *lvl = lft_level_name((lft_level_t)f.i);
                 if (lvl != NULL) {
-                    lft_attr_str(s, 9u, "langfuse.observation.level", lvl, strlen(lvl));
+                    lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
                 }
                 break;
             }
             case LFT_F_STATUS:
-                lft_attr_str(s, 9u, "langfuse.observation.status_message", f.str, f.str_len);
+                lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
                 break;
             case LFT_F_VERSION:
                 if (!is_trace_root) {
-                    lft_attr_str(s, 9u, "langfuse.version", f.str, f.str_len);
+                    lft_attr_str(out, "langfuse.version", f.str, f.str_len);
                 }
                 break;
             case LFT_F_MODEL:
-                lft_attr_str(s, 9u, "langfuse.observation.model.name", f.str, f.str_len);
-                lft_attr_str(s, 9u, "gen_ai.request.model", f.str, f.str_len);
+                lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
+                lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
                 break;
             case LFT_F_PARAM_STR:
             case LFT_F_PARAM_INT:
@@ -564,9 +590,9 @@ static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_
             case LFT_F_USAGE:
                 have_usage = 1;
                 if (f.key_len == 5u && memcmp(f.key, "input", 5u) == 0) {
-                    lft_attr_num(s, "gen_ai.usage.input_tokens", LFT_AV_INT, f.i, 0.0);
+                    lft_attr_num(out, "gen_ai.usage.input_tokens", LFT_AV_INT, f.i, 0.0);
                 } else if (f.key_len == 6u && memcmp(f.key, "output", 6u) == 0) {
-                    lft_attr_num(s, "gen_ai.usage.output_tokens", LFT_AV_INT, f.i, 0.0);
+                    lft_attr_num(out, "gen_ai.usage.output_tokens", LFT_AV_INT, f.i, 0.0);
                 }
                 break;
             case LFT_F_COST:
@@ -583,14 +609,14 @@ static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_
                 a.key_len = strlen(a.key);
                 a.type = LFT_AV_ISO_TIME;
                 a.u = us;
-                lft_attr(s, 9u, &a);
+                lft_attr(out, &a);
                 break;
             }
             case LFT_F_PROMPT_NAME:
-                lft_attr_str(s, 9u, "langfuse.observation.prompt.name", f.str, f.str_len);
+                lft_attr_str(out, "langfuse.observation.prompt.name", f.str, f.str_len);
                 break;
             case LFT_F_PROMPT_VERSION:
-                lft_attr_num(s, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
+                lft_attr_num(out, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
                 break;
             default:
                 break; /* trace fields, names and times are handled elsewhere */
@@ -615,44 +641,44 @@ static void lft_obs_attrs(lft_sink_t *s, const lft_span_ctx_t *sc, int is_trace_
             a.type = LFT_AV_JSON_MAP;
             a.src = src;
             a.map_tag = maps[m].tag;
-            lft_attr(s, 9u, &a);
+            lft_attr(out, &a);
         }
     }
 }
 
 /* Trace attributes, on every span. */
-static void lft_trace_attrs(lft_sink_t *s, const lft_span_ctx_t *sc)
+static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
 {
     const lft_sources_t *src = &sc->trace;
     const lft_config_t *cfg = &sc->batch->client->cfg;
     lft_field_t f;
     int have_tags = 0;
     if (lft_sources_get(src, LFT_F_NAME, &f)) {
-        lft_attr_str(s, 9u, "langfuse.trace.name", f.str, f.str_len);
+        lft_attr_str(out, "langfuse.trace.name", f.str, f.str_len);
     }
     if (lft_sources_get(src, LFT_F_USER_ID, &f)) {
-        lft_attr_str(s, 9u, "user.id", f.str, f.str_len);
+        lft_attr_str(out, "user.id", f.str, f.str_len);
     }
     if (lft_sources_get(src, LFT_F_SESSION_ID, &f)) {
-        lft_attr_str(s, 9u, "session.id", f.str, f.str_len);
+        lft_attr_str(out, "session.id", f.str, f.str_len);
     }
     if (lft_sources_get(src, LFT_F_RELEASE, &f)) {
-        lft_attr_str(s, 9u, "langfuse.release", f.str, f.str_len);
+        lft_attr_str(out, "langfuse.release", f.str, f.str_len);
     } else if (cfg->release != NULL) {
-        lft_attr_str(s, 9u, "langfuse.release", cfg->release, strlen(cfg->release));
+        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
     }
     if (lft_sources_get(src, LFT_F_VERSION, &f)) {
-        lft_attr_str(s, 9u, "langfuse.version", f.str, f.str_len);
+        lft_attr_str(out, "langfuse.version", f.str, f.str_len);
     } else if (cfg->version != NULL) {
-        lft_attr_str(s, 9u, "langfuse.version", cfg->version, strlen(cfg->version));
+        lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
     }
     if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f)) {
-        lft_attr_str(s, 9u, "langfuse.environment", f.str, f.str_len);
+        lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
     } else if (cfg->environment != NULL) {
-        lft_attr_str(s, 9u, "langfuse.environment", cfg->environment, strlen(cfg->environment));
+        lft_attr_str(out, "langfuse.environment", cfg->environment, strlen(cfg->environment));
     }
     if (lft_sources_get(src, LFT_F_PUBLIC, &f)) {
-        lft_attr_num(s, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
+        lft_attr_num(out, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
     }
     for (size_t i = 0; i < src->n; i++) {
         lft_field_iter_t it;
@@ -677,7 +703,7 @@ static void lft_trace_attrs(lft_sink_t *s, const lft_span_ctx_t *sc)
             a.n = f.str_len;
             a.i = f.i;
             a.d = f.d;
-            lft_attr(s, 9u, &a);
+            lft_attr(out, &a);
         }
     }
     if (have_tags) {
@@ -687,7 +713,7 @@ static void lft_trace_attrs(lft_sink_t *s, const lft_span_ctx_t *sc)
         a.key_len = strlen(a.key);
         a.type = LFT_AV_TAGS;
         a.src = src;
-        lft_attr(s, 9u, &a);
+        lft_attr(out, &a);
     }
 }
 
@@ -730,12 +756,13 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     lft_pb_varint(s, 1u); /* SPAN_KIND_INTERNAL */
     lft_pb_fixed64(s, 7u, sc->start_us * 1000u);
     lft_pb_fixed64(s, 8u, sc->end_us * 1000u);
+    lft_attrs_t out = { s, 9u, 0, 0 };
     if (!is_root) {
         const char *type = lft_kind_name((lft_kind_t)item->kind);
-        lft_attr_str(s, 9u, "langfuse.observation.type", type, strlen(type));
+        lft_attr_str(&out, "langfuse.observation.type", type, strlen(type));
     }
-    lft_obs_attrs(s, sc, is_root);
-    lft_trace_attrs(s, sc);
+    lft_obs_attrs(&out, sc, is_root);
+    lft_trace_attrs(&out, sc);
     if (lft_sources_get(&sc->obs, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR) {
         lft_pb_message(s, 15u, lft_status, &sc->obs);
     }
@@ -746,6 +773,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
 typedef struct {
     const lft_otlp_batch_t *batch;
     lft_span_ctx_t *span; /* scratch for one span */
+    int json;
 } lft_req_ctx_t;
 
 static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item, lft_span_ctx_t *sc)
@@ -782,6 +810,10 @@ static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *i
     }
 }
 
+/* Two source lists (about 4 KB) for the span being encoded: static, not on
+ * the stack, so encoding is not reentrant (one exporter runs at a time). */
+static lft_span_ctx_t lft_span_scratch;
+
 static void lft_scope(lft_sink_t *s, const void *ctx)
 {
     (void)ctx;
@@ -802,16 +834,18 @@ static void lft_scope_spans(lft_sink_t *s, const void *ctx)
 static void lft_resource(lft_sink_t *s, const void *ctx)
 {
     const lft_config_t *cfg = &((const lft_req_ctx_t *)ctx)->batch->client->cfg;
-    lft_attr_str(s, 1u, "service.name", cfg->service_name, strlen(cfg->service_name));
+    lft_attrs_t attrs = { s, 1u, ((const lft_req_ctx_t *)ctx)->json, 0 };
+    lft_attrs_t *out = &attrs;
+    lft_attr_str(out, "service.name", cfg->service_name, strlen(cfg->service_name));
     if (cfg->service_version != NULL) {
-        lft_attr_str(s, 1u, "service.version", cfg->service_version, strlen(cfg->service_version));
+        lft_attr_str(out, "service.version", cfg->service_version, strlen(cfg->service_version));
     }
     if (cfg->device_id != NULL) {
-        lft_attr_str(s, 1u, "device.id", cfg->device_id, strlen(cfg->device_id));
+        lft_attr_str(out, "device.id", cfg->device_id, strlen(cfg->device_id));
     }
-    lft_attr_str(s, 1u, "telemetry.sdk.name", "lftrace", 7u);
-    lft_attr_str(s, 1u, "telemetry.sdk.version", LFTRACE_VERSION, strlen(LFTRACE_VERSION));
-    lft_attr_str(s, 1u, "telemetry.sdk.language", "c", 1u);
+    lft_attr_str(out, "telemetry.sdk.name", "lftrace", 7u);
+    lft_attr_str(out, "telemetry.sdk.version", LFTRACE_VERSION, strlen(LFTRACE_VERSION));
+    lft_attr_str(out, "telemetry.sdk.language", "c", 1u);
 }
 
 static void lft_resource_spans(lft_sink_t *s, const void *ctx)
@@ -829,11 +863,206 @@ lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink)
     if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
         return LFT_ERR_NO_WALL_CLOCK;
     }
-    static lft_span_ctx_t span_scratch; /* two source lists: kept off the stack */
     lft_req_ctx_t rc;
     rc.batch = batch;
-    rc.span = &span_scratch;
+    rc.span = &lft_span_scratch;
+    rc.json = 0;
     lft_pb_message(sink, 1u, lft_resource_spans, &rc);
+    return LFT_OK;
+}
+
+/* Writes JSON text produced by lft_string_payload as an escaped JSON string:
+ * the inner sink escapes each chunk into the outer one. */
+static int lft_escape_into(void *ctx, const uint8_t *p, size_t n)
+{
+    lft_sink_t *outer = ctx;
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = p[i];
+        if (ch == '"' || ch == '\\') {
+            char esc[2] = { '\\', (char)ch };
+            lft_sink_put(outer, esc, 2u);
+        } else if (ch < 0x20u) {
+            char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 0x0Fu] };
+            lft_sink_put(outer, esc, 6u);
+        } else {
+            lft_sink_byte(outer, ch);
+        }
+    }
+    return outer->err;
+}
+
+static void lft_json_nested(lft_sink_t *s, const lft_attr_t *a)
+{
+    uint8_t bounce[32];
+    lft_sink_t inner;
+    lft_sink_init(&inner, bounce, sizeof bounce, lft_escape_into, s);
+    lft_sink_byte(s, '"');
+    lft_string_payload(&inner, a);
+    (void)lft_sink_flush(&inner);
+    lft_sink_byte(s, '"');
+}
+
+/* ------------------------------------------------------------ OTLP/JSON */
+
+/* OTLP/JSON: lowerCamelCase keys, lowercase hex ids, 64-bit integers as strings. */
+
+static void lft_json_hex(lft_sink_t *s, const uint8_t *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    lft_sink_byte(s, '"');
+    for (size_t i = 0; i < n; i++) {
+        char h[2] = { digits[b[i] >> 4], digits[b[i] & 0x0Fu] };
+        lft_sink_put(s, h, 2u);
+    }
+    lft_sink_byte(s, '"');
+}
+
+static void lft_json_i64(lft_sink_t *s, int64_t v)
+{
+    lft_sink_byte(s, '"');
+    if (v < 0) {
+        lft_sink_byte(s, '-');
+        lft_put_u64(s, (uint64_t)0 - (uint64_t)v);
+    } else {
+        lft_put_u64(s, (uint64_t)v);
+    }
+    lft_sink_byte(s, '"');
+}
+
+static void lft_json_anyvalue(lft_sink_t *s, const lft_attr_t *a)
+{
+    switch (a->type) {
+    case LFT_AV_INT:
+        lft_put_cstr(s, "{\"intValue\":");
+        lft_json_i64(s, a->i);
+        break;
+    case LFT_AV_DOUBLE:
+        lft_put_cstr(s, "{\"doubleValue\":");
+        lft_put_double(s, a->d);
+        break;
+    case LFT_AV_BOOL:
+        lft_put_cstr(s, a->i ? "{\"boolValue\":true" : "{\"boolValue\":false");
+        break;
+    case LFT_AV_TAGS: {
+        int first = 1;
+        lft_put_cstr(s, "{\"arrayValue\":{\"values\":[");
+        for (size_t i = 0; i < a->src->n; i++) {
+            lft_field_iter_t it;
+            lft_field_t f;
+            lft_field_iter_init(&it, &a->src->rec[i]);
+            while (lft_field_next(&it, &f) == 1) {
+                if (f.tag == LFT_F_TAG) {
+                    lft_put_cstr(s, first ? "{\"stringValue\":" : ",{\"stringValue\":");
+                    lft_put_json_string(s, f.str, f.str_len);
+                    lft_sink_byte(s, '}');
+                    first = 0;
+                }
+            }
+        }
+        lft_put_cstr(s, "]}");
+        break;
+    }
+    default: {
+        /* The string payload, as a JSON string: count, then escape it. */
+        lft_put_cstr(s, "{\"stringValue\":");
+        if (a->type == LFT_AV_STRING) {
+            lft_put_json_string(s, a->s, a->n);
+        } else {
+            char iso[28];
+            switch (a->type) {
+            case LFT_AV_ISO_TIME:
+                lft_otlp_iso8601(a->u, iso);
+                lft_put_json_string(s, iso, 27u);
+                break;
+            case LFT_AV_RAW:
+                lft_put_json_string(s, a->s, a->n);
+                break;
+            default: {
+                /* JSON text made here (maps, quoted text): escape it again as a
+                 * string value, through a small bounce buffer. */
+                lft_json_nested(s, a);
+                break;
+            }
+            }
+        }
+        break;
+    }
+    }
+    lft_sink_byte(s, '}');
+}
+
+static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
+{
+    const lft_otlp_item_t *item = sc->item;
+    const lft_client_t *c = sc->batch->client;
+    uint8_t tid[16], sid[8], pid[8];
+    lft_field_t f;
+    int is_root = item->kind == LFT_KIND_TRACE;
+
+    (void)lft_client_trace_id(c, item->trace, tid);
+    (void)lft_client_span_id(c, item->serial, sid);
+    lft_put_cstr(s, "{\"traceId\":");
+    lft_json_hex(s, tid, 16u);
+    lft_put_cstr(s, ",\"spanId\":");
+    lft_json_hex(s, sid, 8u);
+    if (item->parent != 0 && lft_client_span_id(c, item->parent, pid) == LFT_OK) {
+        lft_put_cstr(s, ",\"parentSpanId\":");
+        lft_json_hex(s, pid, 8u);
+    }
+    if (lft_sources_get(is_root ? &sc->trace : &sc->obs, LFT_F_NAME, &f)) {
+        lft_put_cstr(s, ",\"name\":");
+        lft_put_json_string(s, f.str, f.str_len);
+    }
+    lft_put_cstr(s, ",\"kind\":1,\"startTimeUnixNano\":");
+    lft_json_i64(s, (int64_t)(sc->start_us * 1000u));
+    lft_put_cstr(s, ",\"endTimeUnixNano\":");
+    lft_json_i64(s, (int64_t)(sc->end_us * 1000u));
+    lft_put_cstr(s, ",\"attributes\":[");
+    lft_attrs_t out = { s, 9u, 1, 0 };
+    if (!is_root) {
+        const char *type = lft_kind_name((lft_kind_t)item->kind);
+        lft_attr_str(&out, "langfuse.observation.type", type, strlen(type));
+    }
+    lft_obs_attrs(&out, sc, is_root);
+    lft_trace_attrs(&out, sc);
+    lft_sink_byte(s, ']');
+    if (lft_sources_get(&sc->obs, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR) {
+        lft_put_cstr(s, ",\"status\":{\"code\":2");
+        if (lft_sources_get(&sc->obs, LFT_F_STATUS, &f)) {
+            lft_put_cstr(s, ",\"message\":");
+            lft_put_json_string(s, f.str, f.str_len);
+        }
+        lft_sink_byte(s, '}');
+    }
+    lft_sink_byte(s, '}');
+}
+
+lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
+{
+    uint64_t now;
+    if (batch == NULL || sink == NULL || batch->client == NULL || batch->reader == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
+        return LFT_ERR_NO_WALL_CLOCK;
+    }
+    lft_req_ctx_t rc;
+    rc.batch = batch;
+    rc.span = &lft_span_scratch;
+    rc.json = 1;
+    lft_put_cstr(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    lft_resource(sink, &rc);
+    lft_put_cstr(sink, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"lftrace\",\"version\":\"" LFTRACE_VERSION
+                       "\"},\"spans\":[");
+    for (size_t i = 0; i < batch->count; i++) {
+        if (i > 0) {
+            lft_sink_byte(sink, ',');
+        }
+        lft_prepare_span(batch, &batch->items[i], rc.span);
+        lft_json_span(sink, rc.span);
+    }
+    lft_put_cstr(sink, "]}]}]}");
     return LFT_OK;
 }
 

@@ -59,6 +59,13 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
  */
 lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 
+/* The same request as OTLP/JSON (lowercase hex ids, lowerCamelCase keys,
+ * 64-bit integers as strings). Returns as lft_otlp_encode_proto. */
+lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink);
+
+/* Encoding uses one static scratch area: call the encoders from one thread
+ * at a time. */
+
 /* Format Unix microseconds as ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
  * (27 chars + NUL). */
 void lft_otlp_iso8601(uint64_t unix_us, char out[28]);

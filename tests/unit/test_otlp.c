@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lft_json.h"
 #include "lft_otlp.h"
 #include "lft_port_test.h"
 #include "lft_test.h"
@@ -176,6 +177,57 @@ static void test_protoc_decodes(void)
     remove(txt);
 }
 
+static void test_json_encoding(void)
+{
+    lft_reader_t reader;
+    lft_otlp_item_t items[16];
+    lft_otlp_batch_t batch;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &reader), LFT_OK);
+    LFT_CHECK_EQ(lft_otlp_collect(&client, &reader, items, 16, &batch), 4);
+    lft_sink_t count, out;
+    uint8_t scratch[5];
+    lft_sink_init_count(&count);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, &count), LFT_OK);
+    body_len = 0;
+    lft_sink_init(&out, scratch, sizeof scratch, collect, NULL);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, &out), LFT_OK);
+    LFT_CHECK_EQ(lft_sink_flush(&out), 0);
+    LFT_CHECK_EQ(count.total, body_len);
+    printf("support-query: %zu bytes of OTLP/JSON\n", body_len);
+    LFT_CHECK_EQ(lft_json_validate((const char *)body, body_len), LFT_OK);
+    static char text[16384];
+    memcpy(text, body, body_len);
+    text[body_len] = '\0';
+    static const char *const expect[] = {
+        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\"",
+        "\"scope\":{\"name\":\"lftrace\"", "\"name\":\"llm-answer\"",
+        "\"startTimeUnixNano\":\"1795000000000000000\"",
+        "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"42\"}}",
+        "{\"key\":\"langfuse.observation.usage_details\",\"value\":{\"stringValue\":"
+        "\"{\\\"input\\\":42,\\\"output\\\":18,\\\"total\\\":60}\"}}",
+        "{\"key\":\"langfuse.trace.tags\",\"value\":{\"arrayValue\":{\"values\":"
+        "[{\"stringValue\":\"support\"},{\"stringValue\":\"production\"}]}}}",
+        "\"status\":{\"code\":2,\"message\":\"timeout\"}",
+        "\"kind\":1",
+    };
+    for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++) {
+        if (strstr(text, expect[i]) == NULL) {
+            printf("missing in JSON: %s\n", expect[i]);
+            LFT_CHECK(0);
+        }
+    }
+    /* ids are lowercase hex of the right length */
+    const char *tid = strstr(text, "\"traceId\":\"");
+    LFT_CHECK(tid != NULL);
+    if (tid != NULL) {
+        tid += 11;
+        size_t n = strspn(tid, "0123456789abcdef");
+        LFT_CHECK_EQ(n, 32);
+        LFT_CHECK_EQ(tid[n], '"');
+    }
+    lft_reader_end(&reader);
+}
+
 static void test_iso8601(void)
 {
     char out[28];
@@ -194,5 +246,6 @@ int main(void)
     LFT_RUN(test_iso8601);
     LFT_RUN(test_encode_counts_and_streams);
     LFT_RUN(test_protoc_decodes);
+    LFT_RUN(test_json_encoding);
     return LFT_TEST_REPORT();
 }
