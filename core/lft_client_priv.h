@@ -27,8 +27,15 @@ static inline int lft_client_ok(const lft_client_t *c)
     return c != NULL && c->magic == LFT_CLIENT_MAGIC;
 }
 
-/* Validate a started handle: LFT_OK, LFT_ERR_ARG, LFT_ERR_HANDLE or LFT_ERR_FOREIGN. */
+/* Validate a started handle: LFT_OK, LFT_ERR_ARG, LFT_ERR_HANDLE (never
+ * started, or its client was deinitialised) or LFT_ERR_FOREIGN (its client
+ * was initialised again since). */
 lft_err_t lft_obs_check(const lft_obs_t *obs);
+
+/* The initialised client a started handle points to (even when the handle is
+ * foreign to its current instance), or NULL: where a refused call on the
+ * handle is counted. */
+lft_client_t *lft_obs_live_client(const lft_obs_t *obs);
 
 /* Microseconds since the client's monotonic epoch. */
 int64_t lft_client_now(const lft_client_t *c);
@@ -40,7 +47,8 @@ uint32_t lft_client_next_serial(lft_client_t *c, int is_trace);
 /* Keep-or-drop decision for a new trace (1 = keep). */
 int lft_client_sample(const lft_client_t *c, uint32_t trace_serial);
 
-/* Count a refused recording call by its error code (takes the lock). */
+/* Count a refused recording call by its error code (takes the lock). Does
+ * nothing when c is NULL or not initialised. */
 void lft_client_count_error(lft_client_t *c, lft_err_t err);
 
 /* 1 when env follows Langfuse's rule: [a-z0-9_-]{1,40}, not "langfuse...". */

@@ -84,7 +84,11 @@ lft_err_t lft_observe_begin(lft_client_t *client, lft_obs_t *obs, lft_kind_t kin
                             const char *name, const lft_obs_opts_t *opts)
 {
     lft_err_t err;
-    if (client == NULL || obs == NULL || name == NULL) {
+    if (client == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (obs == NULL || name == NULL) {
+        lft_client_count_error(client, LFT_ERR_ARG);
         return LFT_ERR_ARG;
     }
     lft_obs_t *cur = lft_context_current();
@@ -109,6 +113,9 @@ lft_err_t lft_observe_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
 {
     lft_err_t err = lft_context_pop(obs);
     if (err != LFT_OK) {
+        if (err == LFT_ERR_CONTEXT) {
+            lft_client_count_error(lft_obs_live_client(obs), err);
+        }
         return err;
     }
     if (obs->kind == LFT_KIND_TRACE) {
@@ -129,7 +136,11 @@ void lft_observe_cleanup(lft_obs_t *obs)
         return;
     }
     if ((obs->flags & LFT_OBSF_IN_CONTEXT) && lft_context_current() == obs) {
-        (void)lft_observe_end(obs, NULL);
+        if (obs->state == LFT_STATE_OPEN) {
+            (void)lft_observe_end(obs, NULL);
+        } else {
+            (void)lft_context_pop(obs); /* ended with lft_obs_end: only pop it */
+        }
     } else if (obs->state == LFT_STATE_OPEN) {
         if (obs->kind == LFT_KIND_TRACE) {
             (void)lft_trace_end(obs, NULL);

@@ -299,10 +299,7 @@ static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
         return LFT_ERR_ARG;
     }
     for (size_t i = 0; i < o->tags_count; i++) {
-        if (o->tags[i] == NULL) {
-            return LFT_ERR_ARG;
-        }
-        if ((err = lft_check_id(o->tags[i])) != LFT_OK) {
+        if ((err = lft_check_key(o->tags[i])) != LFT_OK) { /* at most LFT_KEY_MAX (lftrace.h) */
             return err;
         }
     }
@@ -571,10 +568,29 @@ lft_err_t lft_obs_check(const lft_obs_t *obs)
     if (obs->magic != LFT_OBS_MAGIC || obs->state == LFT_STATE_NONE) {
         return LFT_ERR_HANDLE;
     }
-    if (!lft_client_ok(obs->client) || obs->client->instance != obs->instance) {
+    if (!lft_client_ok(obs->client)) {
+        return LFT_ERR_HANDLE; /* client deinitialised (lft_client_deinit) */
+    }
+    if (obs->client->instance != obs->instance) {
         return LFT_ERR_FOREIGN;
     }
     return LFT_OK;
+}
+
+lft_client_t *lft_obs_live_client(const lft_obs_t *obs)
+{
+    if (obs == NULL || obs->magic != LFT_OBS_MAGIC || obs->state == LFT_STATE_NONE ||
+        !lft_client_ok(obs->client)) {
+        return NULL;
+    }
+    return obs->client;
+}
+
+/* Count a refused recording call on client c (if it is live) and return err. */
+static lft_err_t lft_refuse(lft_client_t *c, lft_err_t err)
+{
+    lft_client_count_error(c, err);
+    return err;
 }
 
 /* Check that obs is a started, open handle of the right kind. */
@@ -598,10 +614,16 @@ int lft_obs_is_open(const lft_obs_t *obs)
     return lft_obs_check(obs) == LFT_OK && obs->state == LFT_STATE_OPEN;
 }
 
-/* Refuse to restart a handle that is still open (it would be lost). */
+/* Refuse to restart a handle that is still open (it would be lost) or still
+ * in a thread's context stack (the stack would be corrupted). A handle left
+ * open by a client that was deinitialised may be restarted. */
 static int lft_obs_busy(const lft_obs_t *obs)
 {
-    return obs->magic == LFT_OBS_MAGIC && obs->state == LFT_STATE_OPEN;
+    if (obs->magic != LFT_OBS_MAGIC) {
+        return 0;
+    }
+    return (obs->flags & LFT_OBSF_IN_CONTEXT) != 0 ||
+           (obs->state == LFT_STATE_OPEN && lft_obs_check(obs) == LFT_OK);
 }
 
 static void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint8_t kind, uint32_t serial,
@@ -637,11 +659,14 @@ static lft_err_t lft_parent_resolve(lft_obs_t **parent)
 lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
                           const lft_trace_opts_t *opts)
 {
-    if (client == NULL || trace == NULL || name == NULL || lft_obs_busy(trace)) {
+    if (client == NULL) {
         return LFT_ERR_ARG;
     }
     if (!lft_client_ok(client)) {
         return LFT_ERR_HANDLE;
+    }
+    if (trace == NULL || name == NULL || lft_obs_busy(trace)) {
+        return lft_refuse(client, LFT_ERR_ARG);
     }
     lft_err_t err = lft_check_trace_opts(opts);
     if (err == LFT_OK && opts != NULL && opts->name != NULL) {
@@ -672,7 +697,7 @@ static lft_err_t lft_trace_write(lft_trace_t *trace, const lft_trace_opts_t *opt
 {
     lft_err_t err = lft_check_open(trace, 1);
     if (err != LFT_OK) {
-        return err;
+        return lft_refuse(lft_obs_live_client(trace), err);
     }
     lft_client_t *c = trace->client;
     err = lft_check_trace_opts(opts);
@@ -721,11 +746,12 @@ lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, cons
                         const lft_obs_opts_t *opts)
 {
     if (obs == NULL || name == NULL || lft_obs_busy(obs)) {
-        return LFT_ERR_ARG;
+        return lft_refuse(lft_obs_live_client(parent != NULL ? parent : lft_context_current()),
+                          LFT_ERR_ARG);
     }
     lft_err_t err = lft_parent_resolve(&parent);
     if (err != LFT_OK) {
-        return err;
+        return lft_refuse(lft_obs_live_client(parent), err);
     }
     lft_client_t *c = parent->client;
     if ((unsigned)kind >= LFT_KIND_COUNT || kind == LFT_KIND_TRACE || kind == LFT_KIND_EVENT) {
@@ -774,7 +800,7 @@ static lft_err_t lft_obs_write(lft_obs_t *obs, const lft_obs_opts_t *opts, lft_r
 {
     lft_err_t err = lft_check_open(obs, 0);
     if (err != LFT_OK) {
-        return err;
+        return lft_refuse(lft_obs_live_client(obs), err);
     }
     lft_client_t *c = obs->client;
     err = lft_check_obs_opts(opts, obs->kind);
@@ -829,11 +855,12 @@ lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
 lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *opts)
 {
     if (name == NULL) {
-        return LFT_ERR_ARG;
+        return lft_refuse(lft_obs_live_client(parent != NULL ? parent : lft_context_current()),
+                          LFT_ERR_ARG);
     }
     lft_err_t err = lft_parent_resolve(&parent);
     if (err != LFT_OK) {
-        return err;
+        return lft_refuse(lft_obs_live_client(parent), err);
     }
     lft_client_t *c = parent->client;
     err = lft_check_obs_opts(opts, LFT_KIND_EVENT);
@@ -876,8 +903,8 @@ static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *
         }
     }
     switch (s->data_type) {
-    case LFT_SCORE_UNSET:
-        if (s->string_value == NULL && !lft_finite(s->value)) {
+    case LFT_SCORE_UNSET: /* inferred: categorical with a string, else numeric */
+        if (s->string_value != NULL ? s->string_value[0] == '\0' : !lft_finite(s->value)) {
             return LFT_ERR_ARG;
         }
         break;
@@ -904,11 +931,14 @@ static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *
 
 lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
 {
-    if (client == NULL || score == NULL) {
+    if (client == NULL) {
         return LFT_ERR_ARG;
     }
     if (!lft_client_ok(client)) {
         return LFT_ERR_HANDLE;
+    }
+    if (score == NULL) {
+        return lft_refuse(client, LFT_ERR_ARG);
     }
     lft_err_t err = lft_check_score(client, score);
     if (err != LFT_OK) {

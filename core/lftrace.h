@@ -184,7 +184,9 @@ typedef struct {
     uint32_t dropped_ring_full;   /* refused: no room under the drop policy */
     uint32_t dropped_too_large;   /* refused: larger than the ring or 64 KiB */
     uint32_t dropped_invalid;     /* refused: invalid input (any LFT_ERR_* from a recording call
-                                     other than RING_FULL / TOO_LARGE) */
+                                     other than RING_FULL / TOO_LARGE), counted on the client
+                                     the call names directly or through a handle; a call that
+                                     names no initialised client is not counted anywhere */
     uint32_t dropped_sampled;     /* not recorded because the trace was sampled out */
     uint32_t dropped_overwritten; /* unsent records freed by LFT_DROP_OLDEST */
     uint32_t truncated;           /* text values cut to max_field_bytes */
