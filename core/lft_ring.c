@@ -126,10 +126,14 @@ static int lft_ring_move_tail(lft_client_t *c, uint32_t len)
 {
     uint32_t idx, pos;
     uint32_t from = c->tail;
+    const uint32_t high_water = c->stats.ring_high_water;
     if (lft_ring_try_alloc(c, len, &idx, &pos)) {
         memcpy(c->buf + idx, c->buf + from, len);
         c->buf[idx + 3] |= LFT_RECF_MOVED;
         lft_ring_advance_tail(c, len);
+        /* The two copies coexist only inside this critical section: a move
+         * must not raise the high-water mark by the record's size. */
+        c->stats.ring_high_water = high_water > c->used ? high_water : c->used;
     } else if (c->head < c->tail) {
         /* Full, but the free bytes sit right before the tail record: slide
          * it back over them. It becomes the newest record. */

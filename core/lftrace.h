@@ -56,7 +56,8 @@ typedef enum {
 } lft_kind_t;
 #define LFT_KIND_COUNT 11
 
-/* Lowercase Langfuse name of a kind ("generation"); "trace" for the trace. */
+/* Lowercase Langfuse name of a kind ("generation"); "trace" for the trace;
+ * "span" for a value outside lft_kind_t (Langfuse's fallback type). */
 const char *lft_kind_name(lft_kind_t kind);
 
 /* Observation level. 0 means "not set" (Langfuse shows DEFAULT). */
