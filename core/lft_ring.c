@@ -171,6 +171,74 @@ uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
     return NULL;
 }
 
+/* Is the record at p part of an observation that is still open? (p at
+ * absolute position pos) */
+static int lft_ring_is_open(lft_client_t *c, const uint8_t *p, uint32_t pos)
+{
+    unsigned type = (unsigned)(p[2] >> 4);
+    if ((p[3] & LFT_RECF_DONE) != 0) {
+        return 0;
+    }
+    if (type == LFT_REC_START) {
+        return (p[3] & LFT_RECF_ENDED) == 0;
+    }
+    if (type == LFT_REC_UPDATE) {
+        const uint8_t *s = lft_ring_find_start(c, pos + lft_u16_get(p), lft_record_serial(p));
+        return s != NULL && (s[3] & LFT_RECF_ENDED) == 0;
+    }
+    return 0;
+}
+
+/*
+ * Full ring, open records at the tail (LFT_DROP_OLDEST): free the first
+ * record behind the run of open records by sliding the run forward over it,
+ * so the oldest unsent record of an ended observation is dropped and the
+ * open ones keep their place and order. Returns 1 when bytes were freed, 0
+ * when the run reaches the end of the buffer or the head first.
+ */
+static int lft_ring_drop_behind_open(lft_client_t *c)
+{
+    uint32_t run = 0;
+    uint32_t moved = 0;
+    while (run < c->used) {
+        uint32_t idx = c->tail + run;
+        uint32_t len;
+        int pending = 0;
+        if (idx >= c->cap) {
+            return 0; /* the run wraps: it cannot slide as one block */
+        }
+        if (c->cap - idx < LFT_REC_HDR) {
+            len = c->cap - idx; /* a short gap before the wrap */
+        } else {
+            uint8_t *p = c->buf + idx;
+            len = lft_u16_get(p);
+            if (lft_ring_is_open(c, p, c->tail_abs + run)) {
+                run += len;
+                moved++;
+                continue;
+            }
+            pending = (p[2] >> 4) != LFT_REC_PAD && (p[3] & LFT_RECF_DONE) == 0;
+        }
+        if (run + len > c->used) {
+            return 0;
+        }
+        memmove(c->buf + c->tail + len, c->buf + c->tail, run);
+        c->tail += len;
+        if (c->tail == c->cap) {
+            c->tail = 0;
+        }
+        c->tail_abs += len;
+        c->used -= len;
+        c->stats.moved += moved;
+        if (pending) {
+            c->stats.pending_records--;
+            c->stats.dropped_overwritten++;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
 {
     if (c->used == 0) {
@@ -182,21 +250,18 @@ lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
     }
     uint8_t *p = c->buf + c->tail;
     uint32_t len = lft_u16_get(p);
-    unsigned type = (unsigned)(p[2] >> 4);
-    uint8_t flags = p[3];
-    if (type == LFT_REC_PAD || (flags & LFT_RECF_DONE) != 0) {
+    if ((p[2] >> 4) == LFT_REC_PAD || (p[3] & LFT_RECF_DONE) != 0) {
         lft_ring_advance_tail(c, len);
         return LFT_STEP_FREED;
     }
-    int open = 0;
-    if (type == LFT_REC_START) {
-        open = (flags & LFT_RECF_ENDED) == 0;
-    } else if (type == LFT_REC_UPDATE) {
-        const uint8_t *s = lft_ring_find_start(c, c->tail_abs + len, lft_record_serial(p));
-        open = s != NULL && (s[3] & LFT_RECF_ENDED) == 0;
-    }
-    if (open) {
-        return lft_ring_move_tail(c, len) ? LFT_STEP_MOVED : LFT_STEP_BLOCKED;
+    if (lft_ring_is_open(c, p, c->tail_abs)) {
+        if (lft_ring_move_tail(c, len)) {
+            return LFT_STEP_MOVED;
+        }
+        if (drop_pending && lft_ring_drop_behind_open(c)) {
+            return LFT_STEP_FREED;
+        }
+        return LFT_STEP_BLOCKED;
     }
     if (drop_pending) {
         lft_ring_advance_tail(c, len);
