@@ -372,7 +372,7 @@ static void test_long_open_trace(void)
 static uint8_t seen[PRODUCERS][PER_PRODUCER];
 static unsigned ok_count[PRODUCERS], refused_count[PRODUCERS];
 static lft_trace_t shared_trace;
-static volatile int producers_done;
+static int producers_done;
 
 static void *producer(void *arg)
 {
@@ -419,7 +419,7 @@ static void *consumer(void *arg)
 {
     (void)arg;
     for (unsigned rounds = 0; rounds < 1000000u; rounds++) {
-        int done = producers_done;
+        int done = __atomic_load_n(&producers_done, __ATOMIC_SEQ_CST);
         unsigned n = drain();
         if (done && n == 0) {
             break;
