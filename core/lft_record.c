@@ -28,7 +28,7 @@ static int lft_get_time(const uint8_t **p, const uint8_t *end, int64_t *out)
     return 0;
 }
 
-int lft_record_parse(const uint8_t *p, uint32_t pos, lft_record_t *rec)
+int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t *rec)
 {
     const uint8_t *end = p + lft_u16_get(p);
     const uint8_t *q = p + LFT_REC_HDR;
@@ -37,7 +37,7 @@ int lft_record_parse(const uint8_t *p, uint32_t pos, lft_record_t *rec)
     rec->len = lft_u16_get(p);
     rec->type = (lft_rec_type_t)(p[2] >> 4);
     rec->kind = (lft_kind_t)(p[2] & 0x0Fu);
-    rec->flags = p[3];
+    rec->flags = flags;
     rec->pos = pos;
     rec->serial = 0;
     rec->parent = 0;
@@ -213,7 +213,7 @@ lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader)
         lft_port_unlock(st);
         return LFT_ERR_BUSY;
     }
-    client->reading = 1;
+    client->reading = LFT_READING_OPEN;
     reader->client = client;
     reader->begin = client->tail_abs;
     reader->pos = client->tail_abs;
@@ -244,10 +244,9 @@ int lft_reader_next(lft_reader_t *reader, lft_record_t *rec)
         if ((p[2] >> 4) == LFT_REC_PAD || (flags & LFT_RECF_DONE) != 0) {
             continue;
         }
-        if (lft_record_parse(p, pos, rec) != 0) {
+        if (lft_record_parse(p, pos, flags, rec) != 0) {
             continue;
         }
-        rec->flags = flags;
         return 1;
     }
     return 0;
@@ -260,14 +259,18 @@ lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec)
         return LFT_ERR_ARG;
     }
     lft_client_t *c = reader->client;
-    const uint8_t *p = c->buf + lft_ring_index(c, pos);
+    const uint32_t idx = lft_ring_index(c, pos);
+    const uint8_t *p = c->buf + idx;
+    /* not a record boundary: never read past the buffer */
+    if (c->cap - idx < LFT_REC_HDR || lft_u16_get(p) < LFT_REC_HDR || lft_u16_get(p) > c->cap - idx) {
+        return LFT_ERR_ARG;
+    }
     uint32_t st = lft_port_lock();
     uint8_t flags = p[3];
     lft_port_unlock(st);
-    if (lft_record_parse(p, pos, rec) != 0) {
+    if ((p[2] >> 4) == LFT_REC_PAD || lft_record_parse(p, pos, flags, rec) != 0) {
         return LFT_ERR_ARG;
     }
-    rec->flags = flags;
     return LFT_OK;
 }
 
@@ -277,11 +280,13 @@ lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)
         return LFT_ERR_ARG;
     }
     lft_client_t *c = reader->client;
-    uint32_t st = lft_port_lock();
-    if (!lft_ring_contains(c, rec->pos)) {
-        lft_port_unlock(st);
+    /* only records of this reader's snapshot (which stays in the ring while
+     * the reader is open) */
+    if (rec->pos - reader->begin >= reader->end - reader->begin ||
+        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR) {
         return LFT_ERR_ARG;
     }
+    uint32_t st = lft_port_lock();
     uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
     if ((p[3] & LFT_RECF_DONE) == 0) {
         p[3] |= LFT_RECF_DONE;
@@ -298,9 +303,22 @@ int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec)
         return 0;
     }
     lft_client_t *c = reader->client;
+    if (rec->pos - reader->begin >= reader->end - reader->begin ||
+        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR + 1u) {
+        return 0;
+    }
+    const uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
+    int ended = 1; /* END, EVENT, SCORE: nothing more will come */
     uint32_t st = lft_port_lock();
-    int ended = lft_ring_contains(c, rec->pos) &&
-                (c->buf[lft_ring_index(c, rec->pos) + 3] & LFT_RECF_ENDED) != 0;
+    if ((p[2] >> 4) == LFT_REC_START) {
+        ended = (p[3] & LFT_RECF_ENDED) != 0;
+    } else if ((p[2] >> 4) == LFT_REC_UPDATE) {
+        /* the update's START, wherever moves put it; an UPDATE whose START
+         * is no longer in the ring (released) counts as ended: the ring
+         * would never move it */
+        const uint8_t *s = lft_ring_find_start(c, c->tail_abs, lft_record_serial(p));
+        ended = s == NULL || (s[3] & LFT_RECF_ENDED) != 0;
+    }
     lft_port_unlock(st);
     return ended;
 }
@@ -312,27 +330,41 @@ uint32_t lft_reader_end(lft_reader_t *reader)
     }
     lft_client_t *c = reader->client;
     uint32_t freed = 0;
+    /* Reclaim with the snapshot closed (LFT_DROP_OLDEST may free again) but
+     * no new reader yet: a snapshot taken now would include records this
+     * loop frees or moves. */
     uint32_t st = lft_port_lock();
-    c->reading = 0;
+    c->reading = LFT_READING_RECLAIM;
     const uint32_t stop = c->head_abs;
+    uint32_t run_end = c->tail_abs;
     lft_port_unlock(st);
-    /* One record per critical section keeps interrupt latency short. */
+    /* One record per critical section keeps interrupt latency short. Up to
+     * stop: every record that was in the ring when the pass ended (moved
+     * records land after it, so none is visited twice); after it, only
+     * pads and gaps (a move can leave one at the tail). A move that has to
+     * pad the end of the buffer uses bytes: they count against the freed
+     * ones, so the result is the drop in pending_bytes this call caused. */
+    int64_t net = 0;
     for (;;) {
         st = lft_port_lock();
-        if ((int32_t)(c->tail_abs - stop) >= 0) {
-            lft_port_unlock(st);
-            break;
+        const uint32_t before = c->used;
+        int more;
+        if ((int32_t)(c->tail_abs - stop) < 0) {
+            lft_ring_step_t step = lft_ring_reclaim_released(c, &run_end);
+            more = step == LFT_STEP_FREED || step == LFT_STEP_MOVED;
+        } else {
+            more = lft_ring_free_idle(c);
         }
-        uint32_t before = c->used;
-        lft_ring_step_t step = lft_ring_reclaim_step(c, 0);
-        if (step == LFT_STEP_FREED) {
-            freed += before - c->used;
-        }
+        net += (int64_t)before - (int64_t)c->used;
         lft_port_unlock(st);
-        if (step == LFT_STEP_EMPTY || step == LFT_STEP_BLOCKED) {
+        if (!more) {
             break;
         }
     }
+    freed = net > 0 ? (uint32_t)net : 0u;
+    st = lft_port_lock();
+    c->reading = LFT_READING_NONE;
+    lft_port_unlock(st);
     reader->client = NULL;
     return freed;
 }

@@ -27,10 +27,14 @@
  * Lifecycle. A record is pending until an exporter releases it. Releasing
  * marks it done; lft_reader_end then frees done records from the tail. A
  * start or update record of an observation that is still open is moved to
- * the head instead of blocking the tail, so a long-open trace neither pins
- * the ring nor loses its start data. Updates carry a client-wide sequence
- * number because moves can change their order in the ring: apply them in
- * seq order (serial-number arithmetic), start fields first, end fields last.
+ * the head (flagged LFT_RECF_MOVED, at a new position) instead of blocking
+ * the tail, so a long-open trace neither pins the ring nor loses its start
+ * data; lft_reader_end moves such records only when a released record (or
+ * pad) behind them can then be freed. LFT_DROP_OLDEST moves them too, and
+ * frees the oldest pending records of ended observations instead, never
+ * the records of open ones. Updates carry a client-wide sequence number
+ * because moves can change their order in the ring: apply them in seq order
+ * (serial-number arithmetic), start fields first, end fields last.
  */
 #ifndef LFT_RECORD_H
 #define LFT_RECORD_H
@@ -163,7 +167,8 @@ typedef struct {
  * Open a reader on a snapshot of the ring: the records present now. While
  * it is open, LFT_DROP_OLDEST cannot free records (new records that do not
  * fit are refused and counted as ring full), so the snapshot stays valid.
- * Errors: LFT_ERR_ARG, LFT_ERR_HANDLE, LFT_ERR_BUSY (another reader is open).
+ * Errors: LFT_ERR_ARG, LFT_ERR_HANDLE, LFT_ERR_BUSY (another reader is open,
+ * or another thread's lft_reader_end is still reclaiming).
  */
 lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader);
 
@@ -173,24 +178,36 @@ int lft_reader_next(lft_reader_t *reader, lft_record_t *rec);
 
 /* Decode the record at absolute position pos, a position an earlier
  * lft_reader_next of this reader returned (lft_record_t.pos). Lets exporters
- * revisit records of the snapshot without copying them.
- * Errors: LFT_ERR_ARG (no reader, or pos outside the snapshot). */
+ * revisit records of the snapshot without copying them; the flags are read
+ * again (a producer may have ended the observation since).
+ * Errors: LFT_ERR_ARG (no reader, or pos outside the snapshot or not a
+ * record). */
 lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec);
 
 /* Mark rec (from this reader) as delivered: it will be freed. Releasing a
- * record of a still-open observation is allowed (it is then gone).
- * Errors: LFT_ERR_ARG. */
+ * record of a still-open observation is allowed (it is then gone; its END
+ * will be an orphan). Releasing twice is harmless.
+ * Errors: LFT_ERR_ARG (NULL, reader closed, or rec not in this reader's
+ * snapshot). */
 lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec);
 
-/* Is the observation of rec ended? For START records this is the ENDED flag;
- * call it only while the reader is open. */
+/* Is the observation of rec ended, i.e. will no more records of it come?
+ * START: its LFT_RECF_ENDED flag, read now (rec.flags is from the time of
+ * lft_reader_next). UPDATE: the ENDED flag of its START, wherever moves put
+ * it; 1 when its START is no longer in the ring. END, EVENT, SCORE: 1.
+ * An exporter that releases exactly the records for which this is 1 lets
+ * the ring move the rest. 0 when rec is not in the open reader's snapshot.
+ * O(records) for an UPDATE. */
 int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec);
 
 /*
- * Close the reader and reclaim: free released records from the tail and
- * move the records of still-open observations found there to the head, until
- * a pending record of an ended observation (waiting for export) is reached.
- * Returns the number of bytes freed.
+ * Close the reader and reclaim: free released records (and pads) from the
+ * tail and move the records of still-open observations found there to the
+ * head, until a pending record of an ended observation (waiting for export)
+ * is reached. Runs one record per critical section; another reader cannot
+ * begin until it returns. Returns the bytes it freed net of the pads its
+ * moves had to add at the end of the buffer: the drop in pending_bytes it
+ * caused (0 if none).
  */
 uint32_t lft_reader_end(lft_reader_t *reader);
 

@@ -86,6 +86,18 @@ static void lft_ring_advance_tail(lft_client_t *c, uint32_t n)
     }
 }
 
+/* Mark the n bytes at index idx unused: a PAD record, or a short gap that
+ * readers skip by position when fewer than LFT_REC_HDR bytes remain. */
+static void lft_ring_pad(lft_client_t *c, uint32_t idx, uint32_t n)
+{
+    if (n >= LFT_REC_HDR) {
+        uint8_t *pad = c->buf + idx;
+        lft_u16_put(pad, n);
+        pad[2] = (uint8_t)(LFT_REC_PAD << 4);
+        pad[3] = 0;
+    }
+}
+
 /* Allocate n contiguous bytes without freeing anything. */
 static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos)
 {
@@ -102,12 +114,7 @@ static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32
             /* fits before the end */
         } else if (n <= c->tail) {
             /* wrap: the rest of the buffer becomes a pad (or a short gap) */
-            if (room_end >= LFT_REC_HDR) {
-                uint8_t *pad = c->buf + c->head;
-                lft_u16_put(pad, room_end);
-                pad[2] = (uint8_t)(LFT_REC_PAD << 4);
-                pad[3] = 0;
-            }
+            lft_ring_pad(c, c->head, room_end);
             lft_ring_advance_head(c, room_end);
         } else {
             return 0;
@@ -121,49 +128,71 @@ static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32
     return 1;
 }
 
-/* Move the record at the tail (len bytes) to the head. */
-static int lft_ring_move_tail(lft_client_t *c, uint32_t len)
+/*
+ * Move the record at the tail (len bytes) to the head: it becomes the newest
+ * record (flagged MOVED) and the bytes it occupied are free. Every other
+ * record keeps its place and absolute position, so a stale position (a
+ * handle's start hint) names either the same record or freed bytes. Always
+ * possible:
+ *   - contiguous room at the head: copy the record there;
+ *   - else, when the free bytes end at the tail record (head <= tail; none
+ *     when the ring is full), slide the record back over them;
+ *   - else the free bytes are split in [head, cap) and [0, tail), both
+ *     shorter than the record: pad the end of the buffer, then slide the
+ *     record to index 0 (it overlaps its old place, as tail < len).
+ */
+static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
 {
     uint32_t idx, pos;
-    uint32_t from = c->tail;
+    const uint32_t from = c->tail;
     const uint32_t high_water = c->stats.ring_high_water;
     if (lft_ring_try_alloc(c, len, &idx, &pos)) {
         memcpy(c->buf + idx, c->buf + from, len);
         c->buf[idx + 3] |= LFT_RECF_MOVED;
         lft_ring_advance_tail(c, len);
         /* The two copies coexist only inside this critical section: a move
-         * must not raise the high-water mark by the record's size. */
+         * must not raise the high-water mark by the record's size (a pad
+         * the copy needed does count). */
         c->stats.ring_high_water = high_water > c->used ? high_water : c->used;
-    } else if (c->head < c->tail) {
-        /* Full, but the free bytes sit right before the tail record: slide
-         * it back over them. It becomes the newest record. */
+    } else {
+        if (c->head > c->tail) {
+            const uint32_t room_end = c->cap - c->head;
+            lft_ring_pad(c, c->head, room_end);
+            lft_ring_advance_head(c, room_end); /* head wraps to 0 */
+        }
         memmove(c->buf + c->head, c->buf + from, len);
         c->buf[c->head + 3] |= LFT_RECF_MOVED;
         c->head += len;
+        if (c->head == c->cap) {
+            c->head = 0;
+        }
         c->head_abs += len;
         c->tail += len;
-        c->tail_abs += len;
         if (c->tail == c->cap) {
             c->tail = 0;
         }
-    } else {
-        return 0;
+        c->tail_abs += len;
     }
     c->stats.moved++;
-    return 1;
 }
 
-uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
+/* Walk the records from absolute position pos to the head looking for the
+ * pending START of serial. Stops (NULL) at a length that does not fit the
+ * ring: pos was not a record boundary. */
+static uint8_t *lft_ring_scan_start(lft_client_t *c, uint32_t pos, uint32_t serial)
 {
-    uint32_t pos = lft_ring_contains(c, from) ? from : c->tail_abs;
-    while (pos != c->head_abs) {
+    while (lft_ring_contains(c, pos)) {
         uint8_t *p = lft_ring_at(c, &pos);
         if (p == NULL) {
             continue;
         }
-        uint32_t len = lft_u16_get(p);
+        const uint32_t len = lft_u16_get(p);
+        if (len < LFT_REC_HDR || len > c->cap - (uint32_t)(p - c->buf) ||
+            len > c->head_abs - pos) {
+            return NULL;
+        }
         if ((p[2] >> 4) == LFT_REC_START && (p[3] & LFT_RECF_DONE) == 0 &&
-            lft_record_serial(p) == serial) {
+            len > LFT_REC_HDR && lft_record_serial(p) == serial) {
             return p;
         }
         pos += len;
@@ -171,9 +200,28 @@ uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
     return NULL;
 }
 
-/* Is the record at p part of an observation that is still open? (p at
- * absolute position pos) */
-static int lft_ring_is_open(lft_client_t *c, const uint8_t *p, uint32_t pos)
+uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
+{
+    /* from is a hint: where the START was written. Moves only take records
+     * forward and never shift the others, so while the hint is in the ring
+     * it is a record boundary and the START, if still there, is at or after
+     * it; a hint that left the ring means the START moved (or is gone).
+     * Positions wrap at 2^32, so after 4 GiB of traffic a stale hint can be
+     * back in the ring, off any boundary: a walk from the hint that finds
+     * nothing is redone from the tail. (In theory such a walk could take
+     * bytes inside a record for a START header with the right serial: a
+     * residual risk, once per 4 GiB and only within a ring-sized window,
+     * accepted rather than keeping per-handle state.) */
+    if (lft_ring_contains(c, from) && from != c->tail_abs) {
+        uint8_t *p = lft_ring_scan_start(c, from, serial);
+        if (p != NULL) {
+            return p;
+        }
+    }
+    return lft_ring_scan_start(c, c->tail_abs, serial);
+}
+
+int lft_ring_is_open(lft_client_t *c, const uint8_t *p)
 {
     unsigned type = (unsigned)(p[2] >> 4);
     if ((p[3] & LFT_RECF_DONE) != 0) {
@@ -183,57 +231,24 @@ static int lft_ring_is_open(lft_client_t *c, const uint8_t *p, uint32_t pos)
         return (p[3] & LFT_RECF_ENDED) == 0;
     }
     if (type == LFT_REC_UPDATE) {
-        const uint8_t *s = lft_ring_find_start(c, pos + lft_u16_get(p), lft_record_serial(p));
+        const uint8_t *s = lft_ring_find_start(c, c->tail_abs, lft_record_serial(p));
         return s != NULL && (s[3] & LFT_RECF_ENDED) == 0;
     }
     return 0;
 }
 
-/*
- * Full ring, open records at the tail (LFT_DROP_OLDEST): free the first
- * record behind the run of open records by sliding the run forward over it,
- * so the oldest unsent record of an ended observation is dropped and the
- * open ones keep their place and order. Returns 1 when bytes were freed, 0
- * when the run reaches the end of the buffer or the head first.
- */
-static int lft_ring_drop_behind_open(lft_client_t *c)
+int lft_ring_free_idle(lft_client_t *c)
 {
-    uint32_t run = 0;
-    uint32_t moved = 0;
-    while (run < c->used) {
-        uint32_t idx = c->tail + run;
-        uint32_t len;
-        int pending = 0;
-        if (idx >= c->cap) {
-            return 0; /* the run wraps: it cannot slide as one block */
-        }
-        if (c->cap - idx < LFT_REC_HDR) {
-            len = c->cap - idx; /* a short gap before the wrap */
-        } else {
-            uint8_t *p = c->buf + idx;
-            len = lft_u16_get(p);
-            if (lft_ring_is_open(c, p, c->tail_abs + run)) {
-                run += len;
-                moved++;
-                continue;
-            }
-            pending = (p[2] >> 4) != LFT_REC_PAD && (p[3] & LFT_RECF_DONE) == 0;
-        }
-        if (run + len > c->used) {
-            return 0;
-        }
-        memmove(c->buf + c->tail + len, c->buf + c->tail, run);
-        c->tail += len;
-        if (c->tail == c->cap) {
-            c->tail = 0;
-        }
-        c->tail_abs += len;
-        c->used -= len;
-        c->stats.moved += moved;
-        if (pending) {
-            c->stats.pending_records--;
-            c->stats.dropped_overwritten++;
-        }
+    if (c->used == 0) {
+        return 0;
+    }
+    if (c->cap - c->tail < LFT_REC_HDR) {
+        lft_ring_advance_tail(c, c->cap - c->tail);
+        return 1;
+    }
+    const uint8_t *p = c->buf + c->tail;
+    if ((p[2] >> 4) == LFT_REC_PAD || (p[3] & LFT_RECF_DONE) != 0) {
+        lft_ring_advance_tail(c, lft_u16_get(p));
         return 1;
     }
     return 0;
@@ -244,24 +259,14 @@ lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
     if (c->used == 0) {
         return LFT_STEP_EMPTY;
     }
-    if (c->cap - c->tail < LFT_REC_HDR) {
-        lft_ring_advance_tail(c, c->cap - c->tail);
+    if (lft_ring_free_idle(c)) {
         return LFT_STEP_FREED;
     }
-    uint8_t *p = c->buf + c->tail;
-    uint32_t len = lft_u16_get(p);
-    if ((p[2] >> 4) == LFT_REC_PAD || (p[3] & LFT_RECF_DONE) != 0) {
-        lft_ring_advance_tail(c, len);
-        return LFT_STEP_FREED;
-    }
-    if (lft_ring_is_open(c, p, c->tail_abs)) {
-        if (lft_ring_move_tail(c, len)) {
-            return LFT_STEP_MOVED;
-        }
-        if (drop_pending && lft_ring_drop_behind_open(c)) {
-            return LFT_STEP_FREED;
-        }
-        return LFT_STEP_BLOCKED;
+    const uint8_t *p = c->buf + c->tail;
+    const uint32_t len = lft_u16_get(p);
+    if (lft_ring_is_open(c, p)) {
+        lft_ring_move_tail(c, len);
+        return LFT_STEP_MOVED;
     }
     if (drop_pending) {
         lft_ring_advance_tail(c, len);
@@ -272,21 +277,102 @@ lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
     return LFT_STEP_BLOCKED;
 }
 
+/* The tail is a record of an open observation: does the run of such records
+ * starting there end at something that can be freed without dropping
+ * anything (a gap, a PAD, a released record)? Then *after is its position.
+ * A run followed by a pending record, or reaching the head, is better left
+ * in place: moving it would free nothing (and could waste the end of the
+ * buffer on a pad). */
+static int lft_ring_run_freeable(lft_client_t *c, uint32_t *after)
+{
+    uint32_t pos = c->tail_abs + lft_u16_get(c->buf + c->tail);
+    while (pos != c->head_abs) {
+        const uint32_t at = pos;
+        const uint8_t *p = lft_ring_at(c, &pos);
+        if (p == NULL) {
+            *after = at;
+            return 1;
+        }
+        if (!lft_ring_is_open(c, p)) {
+            if ((p[2] >> 4) == LFT_REC_PAD || (p[3] & LFT_RECF_DONE) != 0) {
+                *after = at;
+                return 1;
+            }
+            return 0;
+        }
+        pos += lft_u16_get(p);
+    }
+    return 0;
+}
+
+lft_ring_step_t lft_ring_reclaim_released(lft_client_t *c, uint32_t *run_end)
+{
+    if (c->used == 0) {
+        return LFT_STEP_EMPTY;
+    }
+    if (lft_ring_free_idle(c)) {
+        return LFT_STEP_FREED;
+    }
+    const uint8_t *p = c->buf + c->tail;
+    if (!lft_ring_is_open(c, p)) {
+        return LFT_STEP_BLOCKED;
+    }
+    if ((int32_t)(c->tail_abs - *run_end) >= 0 && !lft_ring_run_freeable(c, run_end)) {
+        return LFT_STEP_BLOCKED;
+    }
+    lft_ring_move_tail(c, lft_u16_get(p));
+    return LFT_STEP_MOVED;
+}
+
+/* Can LFT_DROP_OLDEST make need more free bytes? Counts the bytes of
+ * everything but open observations (gaps, pads, released records, pending
+ * records of ended ones) from the tail, stopping once need is reached. */
+static int lft_ring_can_drop(lft_client_t *c, uint32_t need)
+{
+    uint32_t pos = c->tail_abs;
+    uint32_t n = 0;
+    while (n < need && pos != c->head_abs) {
+        const uint32_t at = pos;
+        const uint8_t *p = lft_ring_at(c, &pos);
+        if (p == NULL) {
+            n += pos - at;
+            continue;
+        }
+        const uint32_t len = lft_u16_get(p);
+        if (!lft_ring_is_open(c, p)) {
+            n += len;
+        }
+        pos += len;
+    }
+    return n >= need;
+}
+
 lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos)
 {
+    if (lft_ring_try_alloc(c, n, idx, pos)) {
+        return LFT_OK;
+    }
+    if (c->cfg.drop_policy != LFT_DROP_OLDEST || c->reading == LFT_READING_OPEN) {
+        return LFT_ERR_RING_FULL;
+    }
+    /* A ring holding (almost) only open observations refuses at once:
+     * moving them around would not free anything. */
+    const uint32_t free_bytes = c->cap - c->used;
+    if (n > free_bytes && !lft_ring_can_drop(c, n - free_bytes)) {
+        return LFT_ERR_RING_FULL;
+    }
     /* Each step frees or moves the tail record; stop once every record that
-     * was in the ring at the start has been visited, so a ring full of open
-     * observations costs one lap, not a loop. */
+     * was in the ring at the start has been visited, so fragmentation costs
+     * at most one lap, not a loop. */
     const uint32_t stop = c->head_abs;
-    while (!lft_ring_try_alloc(c, n, idx, pos)) {
-        if (c->cfg.drop_policy != LFT_DROP_OLDEST || c->reading ||
-            (int32_t)(c->tail_abs - stop) >= 0) {
+    do {
+        if ((int32_t)(c->tail_abs - stop) >= 0) {
             return LFT_ERR_RING_FULL;
         }
         lft_ring_step_t step = lft_ring_reclaim_step(c, 1);
         if (step == LFT_STEP_EMPTY || step == LFT_STEP_BLOCKED) {
             return LFT_ERR_RING_FULL;
         }
-    }
+    } while (!lft_ring_try_alloc(c, n, idx, pos));
     return LFT_OK;
 }

@@ -12,12 +12,17 @@
 
 #include "lft_record.h"
 
+/* lft_client_t.reading */
+#define LFT_READING_NONE 0u
+#define LFT_READING_OPEN 1u    /* a reader is open: nothing may be freed or moved */
+#define LFT_READING_RECLAIM 2u /* lft_reader_end is reclaiming: no new reader yet */
+
 /* Result of one reclaim step at the tail. */
 typedef enum {
     LFT_STEP_EMPTY = 0,   /* nothing in the ring */
     LFT_STEP_FREED = 1,   /* the tail record (or gap) was freed */
     LFT_STEP_MOVED = 2,   /* the tail record belongs to an open observation and moved to the head */
-    LFT_STEP_BLOCKED = 3  /* the tail record is pending (or could not move): stop */
+    LFT_STEP_BLOCKED = 3  /* the tail record is pending (an ended observation's): stop */
 } lft_ring_step_t;
 
 /* Reset to empty. */
@@ -30,19 +35,42 @@ uint32_t lft_ring_index(const lft_client_t *c, uint32_t pos);
 int lft_ring_contains(const lft_client_t *c, uint32_t pos);
 
 /*
- * Allocate n contiguous bytes (n >= LFT_REC_HDR) at the head, applying the
- * drop policy when the ring is full. On success sets *idx (index) and *pos
- * (absolute position) and returns LFT_OK; the caller writes the record.
- * Returns LFT_ERR_RING_FULL when no room can be made.
+ * Allocate n contiguous bytes (n >= LFT_REC_HDR, n <= cap) at the head,
+ * applying the drop policy when the ring is full. On success sets *idx
+ * (index) and *pos (absolute position) and returns LFT_OK; the caller writes
+ * the record. Returns LFT_ERR_RING_FULL when no room can be made: always
+ * under LFT_DROP_NEWEST or while a reader is open; under LFT_DROP_OLDEST
+ * when the records that are not open observations' are too few to free n
+ * bytes (then nothing is dropped) or fragmentation defeats one lap.
  */
 lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos);
 
-/* One reclaim step at the tail; drop_pending frees pending records of ended
- * observations too (LFT_DROP_OLDEST), counting them as overwritten. */
+/* One reclaim step at the tail: free a gap, pad or released record; move a
+ * record of an open observation to the head (always possible); otherwise
+ * (a pending record of an ended observation) free it when drop_pending
+ * (LFT_DROP_OLDEST), counting it as overwritten, or report BLOCKED. */
 lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending);
 
-/* The START record of serial at or after absolute position from (or at the
- * tail when from is no longer in the ring); NULL when it is not in the ring. */
+/* One reclaim step of lft_reader_end (nothing is dropped): free a gap, pad
+ * or released record at the tail; move a record of an open observation to
+ * the head when the run of open records it starts is followed by something
+ * freeable (*run_end, set to the tail position before the first step,
+ * remembers where that is); otherwise BLOCKED. */
+lft_ring_step_t lft_ring_reclaim_released(lft_client_t *c, uint32_t *run_end);
+
+/* Free the tail when it is a short gap, a PAD or a released record; 1 when
+ * it did. */
+int lft_ring_free_idle(lft_client_t *c);
+
+/* Is the record at p (in the ring) part of an open observation: a pending
+ * START without LFT_RECF_ENDED, or a pending UPDATE whose START is one?
+ * O(records) for an UPDATE. */
+int lft_ring_is_open(lft_client_t *c, const uint8_t *p);
+
+/* The pending START record of serial, searched from absolute position from
+ * (a hint: where it was written) or from the tail when from is no longer in
+ * the ring; NULL when it is not in the ring. Never reads outside the buffer,
+ * whatever from is. */
 uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial);
 
 /* Next record boundary after skipping an end-of-buffer gap at pos: returns
@@ -52,8 +80,9 @@ uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos);
 /* Serial (first body varint) of the record at p; 0 if malformed. */
 uint32_t lft_record_serial(const uint8_t *p);
 
-/* Decode the record at p (absolute position pos) into rec. Returns 0, or -1
- * when it is malformed. */
-int lft_record_parse(const uint8_t *p, uint32_t pos, lft_record_t *rec);
+/* Decode the record at p (absolute position pos) into rec, with flags (the
+ * flags byte, read under the lock by the caller: producers set ENDED on
+ * records a reader is decoding). Returns 0, or -1 when it is malformed. */
+int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t *rec);
 
 #endif /* LFT_RING_PRIV_H */

@@ -1,0 +1,642 @@
+/*
+ * test_ring_overflow.c - a full ring under both drop policies, with exact
+ * counts computed from the record sizes.
+ *
+ * The test clock never advances, so every time field is 0 and a record's
+ * size follows from its serial, parent, trace and fields alone:
+ *   EVENT / START   4 + v(serial) + v(parent) + v(trace) + 1 + fields
+ *   END             4 + v(serial) + 1 + fields
+ *   UPDATE          4 + v(serial) + v(seq) + fields
+ *   NAME field      1 + v(len) + len
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lft_port_test.h"
+#include "lft_record.h"
+#include "lft_test.h"
+
+static uint8_t ring[1024];
+static lft_client_t client;
+
+static uint32_t vlen(uint64_t v)
+{
+    uint32_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* START or EVENT record with only a name. */
+static uint32_t named_size(uint32_t serial, uint32_t parent, uint32_t trace, uint32_t name_len)
+{
+    return 4u + vlen(serial) + vlen(parent) + vlen(trace) + 1u + 1u + vlen(name_len) + name_len;
+}
+
+static void init(void *buf, size_t size, lft_drop_policy_t policy, uint32_t max_field)
+{
+    lft_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ring = buf;
+    cfg.ring_size = size;
+    cfg.drop_policy = policy;
+    cfg.max_field_bytes = max_field;
+    LFT_CHECK_EQ(lft_client_init(&client, &cfg), LFT_OK);
+}
+
+static lft_stats_t stats(void)
+{
+    lft_stats_t st;
+    memset(&st, 0, sizeof st);
+    LFT_CHECK_EQ(lft_client_stats(&client, &st), LFT_OK);
+    return st;
+}
+
+/* First field of rec when it is the name; "" otherwise. */
+static void rec_name(const lft_record_t *rec, char *out, size_t cap)
+{
+    lft_field_iter_t it;
+    lft_field_t f;
+    out[0] = '\0';
+    lft_field_iter_init(&it, rec);
+    if (lft_field_next(&it, &f) == 1 && f.tag == LFT_F_NAME && f.str_len < cap) {
+        memcpy(out, f.str, f.str_len);
+        out[f.str_len] = '\0';
+    }
+}
+
+/* A copy of every pending record (nothing released). */
+#define SNAP_MAX 256
+static lft_record_t snap[SNAP_MAX];
+static char snap_name[SNAP_MAX][64];
+static unsigned snap_n;
+
+static void snapshot(void)
+{
+    lft_reader_t r;
+    lft_record_t rec;
+    lft_stats_t before = stats();
+    snap_n = 0;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        LFT_CHECK(snap_n < SNAP_MAX);
+        if (snap_n < SNAP_MAX) {
+            snap[snap_n] = rec;
+            rec_name(&rec, snap_name[snap_n], sizeof snap_name[0]);
+            snap_n++;
+        }
+    }
+    /* nothing released: at most a pad or gap left at the tail is freed */
+    uint32_t freed = lft_reader_end(&r);
+    lft_stats_t after = stats();
+    LFT_CHECK_EQ(freed, before.pending_bytes - after.pending_bytes);
+    LFT_CHECK(freed < 16u);
+    LFT_CHECK_EQ(after.pending_records, before.pending_records);
+    LFT_CHECK_EQ(snap_n, before.pending_records);
+}
+
+/* Release every pending record; returns the bytes lft_reader_end freed. */
+static uint32_t release_all(void)
+{
+    lft_reader_t r;
+    lft_record_t rec;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+    }
+    return lft_reader_end(&r);
+}
+
+/* pending_bytes is exactly the span from the oldest pending record to the
+ * end of the newest one (no byte unaccounted for), and every hole in it is
+ * a wrap remainder, shorter than the record after it. */
+static void check_accounting(void)
+{
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.pending_records, snap_n);
+    if (snap_n == 0) {
+        LFT_CHECK_EQ(st.pending_bytes, 0);
+        return;
+    }
+    uint32_t first = snap[0].pos;
+    uint32_t end = snap[snap_n - 1].pos + snap[snap_n - 1].len;
+    LFT_CHECK_EQ(st.pending_bytes, end - first);
+    for (unsigned i = 1; i < snap_n; i++) {
+        uint32_t hole = snap[i].pos - (snap[i - 1].pos + snap[i - 1].len);
+        LFT_CHECK(hole < snap[i].len);
+    }
+}
+
+/* ------------------------------------------------------------ drop newest */
+
+static void test_drop_newest(void)
+{
+    const uint32_t cap = 512;
+    init(ring, cap, LFT_DROP_NEWEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    const uint32_t start = named_size(1, 0, 1, 1);
+    const uint32_t ev = named_size(2, 1, 1, 5); /* "ev000": serials stay below 128 */
+    LFT_CHECK_EQ(start, 11);
+    LFT_CHECK_EQ(ev, 15);
+    const uint32_t fit = (cap - start) / ev; /* 33 */
+    unsigned ok = 0, refused = 0;
+    char name[16];
+    for (unsigned i = 0; i < 50; i++) {
+        snprintf(name, sizeof name, "ev%03u", i);
+        lft_err_t err = lft_event(&t, name, NULL);
+        if (i < fit) {
+            LFT_CHECK_EQ(err, LFT_OK);
+            ok += err == LFT_OK;
+        } else {
+            LFT_CHECK_EQ(err, LFT_ERR_RING_FULL); /* once full, stays full */
+            refused += err == LFT_ERR_RING_FULL;
+        }
+    }
+    LFT_CHECK_EQ(ok, 33);
+    LFT_CHECK_EQ(refused, 17);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.recorded, 1u + ok);
+    LFT_CHECK_EQ(st.dropped_ring_full, refused);
+    LFT_CHECK_EQ(st.dropped_overwritten, 0);
+    LFT_CHECK_EQ(st.pending_records, 1u + ok);
+    LFT_CHECK_EQ(st.pending_bytes, start + ok * ev); /* 506 */
+    LFT_CHECK_EQ(st.ring_high_water, start + ok * ev);
+    LFT_CHECK_EQ(st.moved, 0);
+    /* the oldest records are present, in order, at their exact positions */
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 1u + ok);
+    LFT_CHECK_EQ(snap[0].type, LFT_REC_START);
+    LFT_CHECK(strcmp(snap_name[0], "t") == 0);
+    for (unsigned i = 1; i < snap_n; i++) {
+        snprintf(name, sizeof name, "ev%03u", i - 1u);
+        LFT_CHECK(strcmp(snap_name[i], name) == 0);
+        LFT_CHECK_EQ(snap[i].pos, start + (i - 1u) * ev);
+        LFT_CHECK_EQ(snap[i].len, ev);
+    }
+    check_accounting();
+    /* the trace's END (6 bytes) fits exactly in the 6 bytes left */
+    LFT_CHECK_EQ(cap - stats().pending_bytes, 6);
+    LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
+    st = stats();
+    LFT_CHECK_EQ(st.pending_bytes, cap);
+    LFT_CHECK_EQ(st.ring_high_water, cap);
+    LFT_CHECK_EQ(lft_event(&t, "x", NULL), LFT_ERR_RING_FULL);
+    LFT_CHECK_EQ(stats().dropped_ring_full, refused + 1u);
+    /* everything ended: the exporter releases all, the ring is empty */
+    LFT_CHECK_EQ(release_all(), cap);
+    st = stats();
+    LFT_CHECK_EQ(st.pending_bytes, 0);
+    LFT_CHECK_EQ(st.pending_records, 0);
+    LFT_CHECK_EQ(st.ring_high_water, cap); /* the most ever used */
+    LFT_CHECK_EQ(st.moved, 0);
+}
+
+/* A full DROP_NEWEST ring whose open trace START sits at index 0 with the
+ * head at the end: closing the reader must still free the released records
+ * (the START moves) so recording continues. */
+static void test_drop_newest_open_start_at_index0(void)
+{
+    const uint32_t cap = 256;
+    init(ring, cap, LFT_DROP_NEWEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    static const char tname[] = "a-trace-name-of-forty-eight-bytes-..............";
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, tname, NULL), LFT_OK);
+    const uint32_t start = named_size(1, 0, 1, (uint32_t)strlen(tname)); /* 58 */
+    unsigned ok = 0;
+    while (lft_event(&t, "e", NULL) == LFT_OK) {
+        ok++;
+    }
+    LFT_CHECK_EQ(ok, (cap - start) / 11u); /* 18 events of 11 bytes: exactly full */
+    LFT_CHECK_EQ(stats().pending_bytes, cap);
+    lft_reader_t r;
+    lft_record_t rec;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.type == LFT_REC_EVENT) {
+            LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+        }
+    }
+    LFT_CHECK_EQ(lft_reader_end(&r), ok * 11u);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.pending_bytes, start);
+    LFT_CHECK_EQ(st.pending_records, 1);
+    LFT_CHECK_EQ(st.moved, 1);
+    LFT_CHECK_EQ(lft_event(&t, "e", NULL), LFT_OK);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 2);
+    LFT_CHECK_EQ(snap[0].type, LFT_REC_START);
+    LFT_CHECK_EQ(snap[0].flags, LFT_RECF_MOVED);
+    LFT_CHECK(strcmp(snap_name[0], tname) == 0);
+    LFT_CHECK(strcmp(snap_name[1], "e") == 0);
+    check_accounting();
+}
+
+/* Records larger than the ring, or than a record can be. */
+static void test_too_large(void)
+{
+    static uint8_t big_ring[128 * 1024];
+    static char text[70000];
+    memset(text, 'x', sizeof text - 1u);
+    init(ring, 512, LFT_DROP_NEWEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.input = LFT_TEXT_N(text, 600); /* kept whole (max_field_bytes 1024): > 512 */
+    LFT_CHECK_EQ(lft_event(&t, "e", &o), LFT_ERR_TOO_LARGE);
+    o.input = LFT_TEXT_N(text, 512 - 11 - 14); /* 11 + 3 + 487: the 501 bytes left */
+    LFT_CHECK_EQ(lft_event(&t, "e", &o), LFT_OK);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.dropped_too_large, 1);
+    LFT_CHECK_EQ(st.dropped_ring_full, 0);
+    LFT_CHECK_EQ(st.recorded, 2);
+    LFT_CHECK_EQ(st.pending_bytes, 512);
+    /* a record that would fit an empty ring but not the free bytes: ring full */
+    o.input = LFT_TEXT_N(text, 100);
+    LFT_CHECK_EQ(lft_event(&t, "e", &o), LFT_ERR_RING_FULL);
+    LFT_CHECK_EQ(stats().dropped_ring_full, 1);
+    LFT_CHECK_EQ(stats().dropped_too_large, 1);
+
+    /* the 16-bit length: at most 65535 bytes whatever the ring */
+    init(big_ring, sizeof big_ring, LFT_DROP_NEWEST, 65535);
+    lft_trace_t t2 = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t2, "t", NULL), LFT_OK);
+    /* event: 4 + 3 varints + time + name "e" (3) + input tag + v(len) + len */
+    const uint32_t fixed = 4u + 1u + 1u + 1u + 1u + 3u + 1u + 3u;
+    o.input = LFT_TEXT_N(text, 65535u - fixed);
+    LFT_CHECK_EQ(lft_event(&t2, "e", &o), LFT_OK); /* exactly 65535 bytes */
+    o.input = LFT_TEXT_N(text, 65535u - fixed + 1u);
+    LFT_CHECK_EQ(lft_event(&t2, "e", &o), LFT_ERR_TOO_LARGE);
+    o.input = LFT_TEXT_N(text, 65535u); /* the most max_field_bytes allows: too large */
+    LFT_CHECK_EQ(lft_event(&t2, "e", &o), LFT_ERR_TOO_LARGE);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_too_large, 2);
+    LFT_CHECK_EQ(st.recorded, 2);
+    LFT_CHECK_EQ(st.pending_bytes, 11u + 65535u);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 2);
+    LFT_CHECK_EQ(snap[1].len, 65535);
+    /* too large when ending: the handle is ended, the START says END_LOST */
+    lft_obs_t s = LFT_OBS_INIT;
+    init(ring, 512, LFT_DROP_NEWEST, 0);
+    lft_trace_t t3 = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t3, "t", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_span_start(&s, &t3, "s", NULL), LFT_OK);
+    o.input = LFT_TEXT_N(text, 600);
+    LFT_CHECK_EQ(lft_obs_end(&s, &o), LFT_ERR_TOO_LARGE);
+    LFT_CHECK_EQ(lft_obs_is_open(&s), 0);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 2);
+    LFT_CHECK_EQ(snap[1].flags, LFT_RECF_ENDED | LFT_RECF_END_LOST);
+}
+
+/* Ending an observation in a full ring: refused, but the handle is ended
+ * and the START says so, so it is exported (without end fields) instead of
+ * being moved forever. */
+static void test_end_when_full(void)
+{
+    init(ring, 256, LFT_DROP_NEWEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    lft_obs_t s = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);    /* 11 */
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);       /* 14 */
+    unsigned ok = 0;
+    char name[16];
+    for (;;) {
+        snprintf(name, sizeof name, "ev%03u", ok);
+        if (lft_event(&t, name, NULL) != LFT_OK) {
+            break;
+        }
+        ok++;
+    }
+    LFT_CHECK_EQ(ok, (256u - 25u) / 15u); /* 15 */
+    LFT_CHECK_EQ(stats().pending_bytes, 25u + ok * 15u);
+    LFT_CHECK_EQ(stats().dropped_ring_full, 1);
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.output = LFT_TEXT("done"); /* END of 12 bytes; 6 are free */
+    LFT_CHECK_EQ(lft_obs_end(&s, &o), LFT_ERR_RING_FULL);
+    LFT_CHECK_EQ(stats().dropped_ring_full, 2);
+    LFT_CHECK_EQ(lft_obs_is_open(&s), 0);
+    LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_ERR_ENDED);
+    LFT_CHECK_EQ(lft_obs_update(&s, &o), LFT_ERR_ENDED);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 2u + ok);
+    LFT_CHECK_EQ(snap[1].serial, s.serial);
+    LFT_CHECK_EQ(snap[1].flags, LFT_RECF_ENDED | LFT_RECF_END_LOST);
+    for (unsigned i = 0; i < snap_n; i++) {
+        LFT_CHECK(snap[i].type != LFT_REC_END);
+    }
+    /* release the events only: the ended span START blocks (it waits for
+     * export) and does not move; the open trace START before it does not
+     * move either, as that would free nothing */
+    lft_reader_t r;
+    lft_record_t rec;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.type == LFT_REC_EVENT) {
+            LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+        }
+    }
+    LFT_CHECK_EQ(lft_reader_end(&r), 0); /* blocked behind the span START */
+    LFT_CHECK_EQ(stats().moved, 0);
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.serial == s.serial) {
+            LFT_CHECK_EQ(lft_reader_is_ended(&r, &rec), 1);
+            LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+        }
+    }
+    LFT_CHECK_EQ(lft_reader_end(&r), 14u + ok * 15u);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.moved, 1); /* the trace START, out of the way */
+    LFT_CHECK_EQ(st.pending_records, 1);
+    LFT_CHECK_EQ(st.pending_bytes, 11);
+}
+
+/* ------------------------------------------------------------ drop oldest */
+
+static void test_drop_oldest(void)
+{
+    const uint32_t cap = 512;
+    init(ring, cap, LFT_DROP_OLDEST, 0);
+    static const lft_kv_t meta[] = { LFT_KV_STR("plan", "pro"), LFT_KV_INT("seats", -7) };
+    lft_trace_opts_t to;
+    memset(&to, 0, sizeof to);
+    to.user_id = "user_123";
+    to.metadata = meta;
+    to.metadata_count = 2;
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "long-trace", &to), LFT_OK);
+    lft_trace_opts_t up;
+    memset(&up, 0, sizeof up);
+    up.session_id = "sess-1";
+    LFT_CHECK_EQ(lft_trace_update(&t, &up), LFT_OK); /* right behind its START */
+    lft_obs_t s = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "open-span", NULL), LFT_OK);
+    const unsigned total = 300;
+    char name[16];
+    for (unsigned i = 0; i < total; i++) {
+        snprintf(name, sizeof name, "ev%03u", i);
+        LFT_CHECK_EQ(lft_event(&t, name, NULL), LFT_OK);
+    }
+    lft_stats_t st = stats();
+    snapshot();
+    unsigned present = 0, first = 0, last = 0, trace_starts = 0, updates = 0, span_starts = 0;
+    for (unsigned i = 0; i < snap_n; i++) {
+        const lft_record_t *rec = &snap[i];
+        if (rec->type == LFT_REC_EVENT) {
+            unsigned k = 0;
+            LFT_CHECK(sscanf(snap_name[i], "ev%u", &k) == 1);
+            if (present == 0) {
+                first = k;
+            } else {
+                LFT_CHECK_EQ(k, last + 1u); /* contiguous: only the oldest went */
+            }
+            last = k;
+            present++;
+        } else if (rec->type == LFT_REC_START && rec->serial == t.serial) {
+            trace_starts++;
+            LFT_CHECK(strcmp(snap_name[i], "long-trace") == 0);
+            LFT_CHECK_EQ(rec->flags, LFT_RECF_MOVED);
+            lft_field_iter_t it;
+            lft_field_t f;
+            unsigned fields = 0;
+            lft_field_iter_init(&it, rec);
+            while (lft_field_next(&it, &f) == 1) {
+                fields++;
+                if (f.tag == LFT_F_USER_ID) {
+                    LFT_CHECK_STRN(f.str, f.str_len, "user_123");
+                } else if (f.tag == LFT_F_META_STR) {
+                    LFT_CHECK_STRN(f.key, f.key_len, "plan");
+                    LFT_CHECK_STRN(f.str, f.str_len, "pro");
+                } else if (f.tag == LFT_F_META_INT) {
+                    LFT_CHECK_STRN(f.key, f.key_len, "seats");
+                    LFT_CHECK_EQ(f.i, -7);
+                } else {
+                    LFT_CHECK_EQ(f.tag, LFT_F_NAME);
+                }
+            }
+            LFT_CHECK_EQ(fields, 4);
+        } else if (rec->type == LFT_REC_UPDATE && rec->serial == t.serial) {
+            updates++;
+            LFT_CHECK_EQ(rec->seq, 1);
+            LFT_CHECK_EQ(rec->flags, LFT_RECF_MOVED);
+            lft_field_iter_t it;
+            lft_field_t f;
+            lft_field_iter_init(&it, rec);
+            LFT_CHECK(lft_field_next(&it, &f) == 1 && f.tag == LFT_F_SESSION_ID);
+            LFT_CHECK_STRN(f.str, f.str_len, "sess-1");
+        } else if (rec->type == LFT_REC_START && rec->serial == s.serial) {
+            span_starts++;
+            LFT_CHECK(strcmp(snap_name[i], "open-span") == 0);
+            LFT_CHECK_EQ(rec->flags, LFT_RECF_MOVED);
+        } else {
+            LFT_CHECK(0); /* nothing else */
+        }
+    }
+    LFT_CHECK_EQ(trace_starts, 1); /* never dropped, never duplicated */
+    LFT_CHECK_EQ(updates, 1);
+    LFT_CHECK_EQ(span_starts, 1);
+    LFT_CHECK_EQ(last, total - 1u); /* the newest is present */
+    LFT_CHECK_EQ(present, total - first);
+    LFT_CHECK(first > 200u);
+    /* exactly the records freed unsent */
+    LFT_CHECK_EQ(st.dropped_overwritten, first);
+    LFT_CHECK_EQ(st.recorded, total + 3u);
+    LFT_CHECK_EQ((long)st.recorded - (long)st.dropped_overwritten - (long)snap_n, 0);
+    LFT_CHECK_EQ(st.pending_records, snap_n);
+    LFT_CHECK_EQ(st.dropped_ring_full, 0);
+    LFT_CHECK(st.moved >= 3u);
+    LFT_CHECK(st.ring_high_water <= cap);
+    LFT_CHECK(st.pending_bytes <= cap);
+    check_accounting();
+    /* room for one more of the newest: less free than an event + a gap */
+    LFT_CHECK(cap - st.pending_bytes < 16u + 16u);
+}
+
+/* A span ended right after DROP_OLDEST made room behind a run of open
+ * STARTs: its START must be found (ENDED set, END not an orphan) whatever
+ * the layout. */
+static void test_drop_oldest_end_after_overwrite(void)
+{
+    for (unsigned events = 1; events <= 60; events++) {
+        init(ring, 256, LFT_DROP_OLDEST, 0);
+        lft_trace_t t = LFT_OBS_INIT;
+        lft_obs_t s = LFT_OBS_INIT;
+        LFT_CHECK_EQ(lft_trace_start(&client, &t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL), LFT_OK);
+        LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);
+        for (unsigned i = 0; i < events; i++) {
+            LFT_CHECK_EQ(lft_event(&t, "e", NULL), LFT_OK);
+        }
+        LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);
+        snapshot();
+        unsigned starts = 0, ends = 0;
+        for (unsigned i = 0; i < snap_n; i++) {
+            if (snap[i].serial != s.serial) {
+                continue;
+            }
+            if (snap[i].type == LFT_REC_START) {
+                starts++;
+                LFT_CHECK(snap[i].flags & LFT_RECF_ENDED);
+                LFT_CHECK(strcmp(snap_name[i], "span") == 0);
+            } else if (snap[i].type == LFT_REC_END) {
+                ends++;
+                LFT_CHECK_EQ(snap[i].flags & LFT_RECF_ORPHAN, 0);
+            }
+        }
+        LFT_CHECK_EQ(starts, 1);
+        LFT_CHECK_EQ(ends, 1);
+        lft_stats_t st = stats();
+        LFT_CHECK_EQ((long)st.recorded - (long)st.dropped_overwritten - (long)snap_n, 0);
+        check_accounting();
+    }
+}
+
+/* Only open observations in the ring: a new record is refused, nothing is
+ * dropped (or moved in vain). */
+static void test_drop_oldest_only_open(void)
+{
+    init(ring, 256, LFT_DROP_OLDEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK); /* 11 */
+    lft_obs_t spans[32];
+    unsigned started = 0;
+    char name[16];
+    for (unsigned i = 0; i < 32; i++) {
+        lft_obs_t fresh = LFT_OBS_INIT;
+        spans[i] = fresh;
+        snprintf(name, sizeof name, "s%02u", i);
+        lft_err_t err = lft_span_start(&spans[i], &t, name, NULL); /* 13 */
+        if (err != LFT_OK) {
+            LFT_CHECK_EQ(err, LFT_ERR_RING_FULL);
+            break;
+        }
+        started++;
+    }
+    LFT_CHECK_EQ(started, (256u - 11u) / 13u); /* 18 */
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.dropped_ring_full, 1);
+    LFT_CHECK_EQ(st.dropped_overwritten, 0);
+    LFT_CHECK_EQ(st.moved, 0);
+    LFT_CHECK_EQ(st.pending_records, started + 1u);
+    LFT_CHECK_EQ(st.pending_bytes, 11u + started * 13u);
+    /* an END too large for the 11 free bytes: refused, START marked */
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.output = LFT_TEXT("twenty-bytes-output!"); /* END of 28 bytes */
+    LFT_CHECK_EQ(lft_obs_end(&spans[0], &o), LFT_ERR_RING_FULL);
+    LFT_CHECK_EQ(lft_obs_is_open(&spans[0]), 0);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_ring_full, 2);
+    LFT_CHECK_EQ(st.dropped_overwritten, 0);
+    LFT_CHECK_EQ(st.moved, 0);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, started + 1u);
+    for (unsigned i = 1; i < snap_n; i++) {
+        snprintf(name, sizeof name, "s%02u", i - 1u);
+        LFT_CHECK(strcmp(snap_name[i], name) == 0);
+        LFT_CHECK_EQ(snap[i].pos, 11u + (i - 1u) * 13u);
+        LFT_CHECK_EQ(snap[i].flags, i == 1 ? (LFT_RECF_ENDED | LFT_RECF_END_LOST) : 0);
+    }
+    /* now one record is not open (the ended s00): a new span takes its
+     * place; the trace START moves out of the way, nothing else is lost */
+    lft_obs_t extra = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_span_start(&extra, &t, "s99", NULL), LFT_OK);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_overwritten, 1);
+    LFT_CHECK_EQ(st.moved, 1);
+    snapshot();
+    LFT_CHECK_EQ(snap_n, started + 1u);
+    unsigned trace_start = 0;
+    for (unsigned i = 0; i < snap_n; i++) {
+        LFT_CHECK_EQ(snap[i].type, LFT_REC_START);
+        LFT_CHECK(snap[i].serial != spans[0].serial);
+        trace_start += snap[i].serial == t.serial;
+    }
+    LFT_CHECK_EQ(trace_start, 1);
+    LFT_CHECK(strcmp(snap_name[snap_n - 1u], "s99") == 0);
+    check_accounting();
+    /* and full of open ones again: refused, nothing dropped */
+    lft_obs_t more = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_span_start(&more, &t, "s98", NULL), LFT_ERR_RING_FULL);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_overwritten, 1);
+    LFT_CHECK_EQ(st.dropped_ring_full, 3);
+}
+
+/* While a reader is open, DROP_OLDEST frees nothing: new records are
+ * refused (ring full) and the snapshot stays intact. */
+static void test_drop_oldest_reader_open(void)
+{
+    init(ring, 256, LFT_DROP_OLDEST, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
+    LFT_CHECK_EQ(release_all(), 17);
+    char name[16];
+    unsigned k = 0;
+    for (; k < 17; k++) { /* 17 x 15 = 255 bytes */
+        snprintf(name, sizeof name, "ev%03u", k);
+        LFT_CHECK_EQ(lft_event(&t, name, NULL), LFT_OK);
+    }
+    LFT_CHECK_EQ(stats().pending_bytes, 255);
+    lft_reader_t r;
+    lft_record_t rec;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    for (unsigned i = 0; i < 5; i++, k++) {
+        snprintf(name, sizeof name, "ev%03u", k);
+        LFT_CHECK_EQ(lft_event(&t, name, NULL), LFT_ERR_RING_FULL);
+    }
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.dropped_ring_full, 5);
+    LFT_CHECK_EQ(st.dropped_overwritten, 0);
+    LFT_CHECK_EQ(st.pending_records, 17);
+    unsigned n = 0;
+    char got[16];
+    while (lft_reader_next(&r, &rec) == 1) {
+        snprintf(name, sizeof name, "ev%03u", n);
+        rec_name(&rec, got, sizeof got);
+        LFT_CHECK(strcmp(got, name) == 0);
+        LFT_CHECK_EQ(rec.pos, 17u + n * 15u);
+        n++;
+    }
+    LFT_CHECK_EQ(n, 17);
+    LFT_CHECK_EQ(lft_reader_end(&r), 0);
+    /* reader closed: each new event overwrites exactly one old one */
+    for (unsigned i = 0; i < 5; i++, k++) {
+        snprintf(name, sizeof name, "ev%03u", k);
+        LFT_CHECK_EQ(lft_event(&t, name, NULL), LFT_OK);
+        LFT_CHECK_EQ(stats().dropped_overwritten, i + 1u);
+    }
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_ring_full, 5);
+    LFT_CHECK_EQ(st.recorded, 2u + 22u);
+    LFT_CHECK_EQ(st.ring_high_water, 256); /* 255 + the 1-byte gap at the wrap */
+    snapshot();
+    LFT_CHECK_EQ(snap_n, 17);
+    LFT_CHECK_EQ((long)st.recorded - 2 - (long)st.dropped_overwritten - (long)snap_n, 0);
+    static const unsigned expect[] = { 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 22, 23, 24, 25, 26 };
+    for (unsigned i = 0; i < snap_n; i++) {
+        snprintf(name, sizeof name, "ev%03u", expect[i]);
+        LFT_CHECK(strcmp(snap_name[i], name) == 0);
+    }
+    check_accounting();
+}
+
+int main(void)
+{
+    LFT_RUN(test_drop_newest);
+    LFT_RUN(test_drop_newest_open_start_at_index0);
+    LFT_RUN(test_too_large);
+    LFT_RUN(test_end_when_full);
+    LFT_RUN(test_drop_oldest);
+    LFT_RUN(test_drop_oldest_end_after_overwrite);
+    LFT_RUN(test_drop_oldest_only_open);
+    LFT_RUN(test_drop_oldest_reader_open);
+    LFT_CHECK_EQ(lft_test_lock_depth(), 0);
+    return LFT_TEST_REPORT();
+}
