@@ -1,10 +1,19 @@
 /*
  * lft_json.c - strict, iterative JSON validator (see lft_json.h).
+ *
+ * One loop reads a value; scalars are read whole, '{' and '[' push one bit
+ * (1 = object, 0 = array) and go on to their first member. After a value,
+ * the inner loop closes containers or moves past ',' to the next member.
  */
 #include "lft_json.h"
 
 #include <stdint.h>
 
+#if LFT_JSON_DEPTH_MAX < 1
+#error "LFT_JSON_DEPTH_MAX must be at least 1"
+#endif
+
+/* Words of the bit stack: one bit per nesting level. */
 #define LFT_JSON_WORDS ((LFT_JSON_DEPTH_MAX + 31u) / 32u)
 
 typedef struct {
@@ -24,7 +33,7 @@ static int lft_json_hex(unsigned char ch)
     return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
-/* A string starting at the opening quote. */
+/* A string; the cursor is on the opening quote. */
 static int lft_json_string(lft_json_cur_t *c)
 {
     c->p++;
@@ -53,7 +62,22 @@ static int lft_json_string(lft_json_cur_t *c)
             }
         }
     }
-    return 0;
+    return 0; /* unterminated */
+}
+
+/* An object member's key and colon: ws string ws ':'. */
+static int lft_json_key(lft_json_cur_t *c)
+{
+    lft_json_ws(c);
+    if (c->p >= c->end || *c->p != '"' || !lft_json_string(c)) {
+        return 0;
+    }
+    lft_json_ws(c);
+    if (c->p >= c->end || *c->p != ':') {
+        return 0;
+    }
+    c->p++;
+    return 1;
 }
 
 static int lft_json_digits(lft_json_cur_t *c)
@@ -65,7 +89,7 @@ static int lft_json_digits(lft_json_cur_t *c)
     return c->p > start;
 }
 
-/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? ; the cursor is on '-' or a digit. */
 static int lft_json_number(lft_json_cur_t *c)
 {
     if (*c->p == '-') {
@@ -75,7 +99,7 @@ static int lft_json_number(lft_json_cur_t *c)
         return 0;
     }
     if (*c->p == '0') {
-        c->p++;
+        c->p++; /* a following digit is left over and refused by the caller */
     } else if (!lft_json_digits(c)) {
         return 0;
     }
@@ -111,7 +135,7 @@ static int lft_json_literal(lft_json_cur_t *c, const char *word, size_t n)
     return 1;
 }
 
-/* A scalar value at the cursor (not an object or array). */
+/* A scalar value (not an object or array); the cursor is inside the input. */
 static int lft_json_scalar(lft_json_cur_t *c)
 {
     switch (*c->p) {
@@ -130,7 +154,7 @@ static int lft_json_scalar(lft_json_cur_t *c)
 
 lft_err_t lft_json_validate(const char *p, size_t len)
 {
-    uint32_t stack[LFT_JSON_WORDS]; /* bit set: object level, clear: array level */
+    uint32_t is_obj[LFT_JSON_WORDS] = { 0 }; /* bit d: level d+1 is an object */
     unsigned depth = 0;
     lft_json_cur_t c;
     if (p == NULL) {
@@ -139,44 +163,39 @@ lft_err_t lft_json_validate(const char *p, size_t len)
     c.p = (const unsigned char *)p;
     c.end = c.p + len;
 
-    /* Expect a value; after it, a ',' or the closer of the open container. */
     for (;;) {
+        /* A value is expected. */
         lft_json_ws(&c);
         if (c.p >= c.end) {
             return LFT_ERR_JSON;
         }
         if (*c.p == '{' || *c.p == '[') {
             int obj = *c.p == '{';
+            uint32_t bit = (uint32_t)1u << (depth % 32u);
             if (depth >= LFT_JSON_DEPTH_MAX) {
                 return LFT_ERR_JSON;
             }
             if (obj) {
-                stack[depth / 32u] |= (uint32_t)1u << (depth % 32u);
+                is_obj[depth / 32u] |= bit;
             } else {
-                stack[depth / 32u] &= ~((uint32_t)1u << (depth % 32u));
+                is_obj[depth / 32u] &= ~bit;
             }
             depth++;
             c.p++;
             lft_json_ws(&c);
-            if (c.p < c.end && *c.p == (obj ? '}' : ']')) {
-                c.p++;
-                depth--;
-            } else {
-                if (obj) {
-                    if (c.p >= c.end || *c.p != '"' || !lft_json_string(&c)) {
-                        return LFT_ERR_JSON;
-                    }
-                    lft_json_ws(&c);
-                    if (c.p >= c.end || *c.p++ != ':') {
-                        return LFT_ERR_JSON;
-                    }
+            if (c.p >= c.end || *c.p != (obj ? '}' : ']')) {
+                if (obj && !lft_json_key(&c)) {
+                    return LFT_ERR_JSON;
                 }
                 continue; /* the first member's value */
             }
+            c.p++; /* empty container: a complete value */
+            depth--;
         } else if (!lft_json_scalar(&c)) {
             return LFT_ERR_JSON;
         }
-        /* A value is complete: close containers or move to the next member. */
+
+        /* A value is complete: close containers, or go past ',' to the next member. */
         for (;;) {
             lft_json_ws(&c);
             if (depth == 0) {
@@ -185,7 +204,7 @@ lft_err_t lft_json_validate(const char *p, size_t len)
             if (c.p >= c.end) {
                 return LFT_ERR_JSON;
             }
-            int obj = (stack[(depth - 1u) / 32u] >> ((depth - 1u) % 32u)) & 1u;
+            int obj = (is_obj[(depth - 1u) / 32u] >> ((depth - 1u) % 32u)) & 1u;
             if (*c.p == (obj ? '}' : ']')) {
                 c.p++;
                 depth--;
@@ -195,17 +214,10 @@ lft_err_t lft_json_validate(const char *p, size_t len)
                 return LFT_ERR_JSON;
             }
             c.p++;
-            if (obj) {
-                lft_json_ws(&c);
-                if (c.p >= c.end || *c.p != '"' || !lft_json_string(&c)) {
-                    return LFT_ERR_JSON;
-                }
-                lft_json_ws(&c);
-                if (c.p >= c.end || *c.p++ != ':') {
-                    return LFT_ERR_JSON;
-                }
+            if (obj && !lft_json_key(&c)) {
+                return LFT_ERR_JSON;
             }
-            break; /* the next value */
+            break; /* the next member's value */
         }
     }
 }

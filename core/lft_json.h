@@ -1,11 +1,12 @@
 /*
  * lft_json.h - strict JSON validation for values recorded as JSON.
  *
- * Why not jsmn: Debian's jsmn 1.1.0 in counting mode (tokens == NULL) skips
- * bracket matching, so it accepts "{]", and full validation with jsmn needs
- * a token array sized to the document. This validator is RFC 8259 strict,
- * O(n), iterative, and uses one bit of stack per nesting level. jsmn stays
- * the parser for server replies, where the token array is bounded anyway.
+ * Why not jsmn: Debian's jsmn 1.1.0 (even with JSMN_STRICT) does not match
+ * brackets in counting mode (tokens == NULL), so it accepts "{]" and
+ * unclosed "[[[["; real validation with jsmn needs a token array sized to
+ * the document, and even then it accepts a trailing comma ("[1,]"). This
+ * validator is RFC 8259 strict, O(n), iterative (no recursion) and uses
+ * constant memory: one bit of stack per nesting level (object or array).
  */
 #ifndef LFT_JSON_H
 #define LFT_JSON_H
@@ -20,9 +21,14 @@ extern "C" {
 
 /*
  * LFT_OK when p[0..len) is exactly one JSON value (RFC 8259), optionally
- * surrounded by whitespace, nested at most LFT_JSON_DEPTH_MAX deep; else
- * LFT_ERR_JSON. UTF-8 inside strings is not checked (it is replaced at
- * export); control characters and NUL are refused.
+ * surrounded by whitespace (space, tab, CR, LF), nested at most
+ * LFT_JSON_DEPTH_MAX deep (each object or array is one level); else
+ * LFT_ERR_JSON. Empty or whitespace-only input, and p == NULL (whatever
+ * len), are LFT_ERR_JSON. Strings: raw bytes below 0x20 (NUL included) are
+ * refused; \uXXXX escapes are checked for 4 hex digits only (a lone
+ * surrogate such as \uD800 is accepted, as the RFC grammar allows); bytes
+ * >= 0x80 are not checked as UTF-8 (they are replaced at export). Reads
+ * nothing outside p[0..len).
  */
 lft_err_t lft_json_validate(const char *p, size_t len);
 
