@@ -14,6 +14,9 @@ const char *lft_err_str(lft_err_t err)
         "LFT_ERR_KIND", "LFT_ERR_JSON", "LFT_ERR_PROMPT", "LFT_ERR_TOO_LONG",
         "LFT_ERR_RING_FULL", "LFT_ERR_TOO_LARGE", "LFT_ERR_NO_CONTEXT", "LFT_ERR_CONTEXT",
         "LFT_ERR_BUSY", "LFT_ERR_NO_WALL_CLOCK", "LFT_ERR_CONFIG", "LFT_ERR_ENTROPY",
+        "LFT_ERR_NET", "LFT_ERR_TIMEOUT", "LFT_ERR_WOULD_BLOCK", "LFT_ERR_CLOSED", "LFT_ERR_TLS",
+        "LFT_ERR_TLS_VERIFY", "LFT_ERR_NO_MEMORY", "LFT_ERR_HTTP", "LFT_ERR_REJECTED",
+        "LFT_ERR_PENDING",
     };
     int i = -(int)err;
     if (i < 0 || i >= (int)(sizeof names / sizeof names[0])) {

@@ -26,7 +26,18 @@ typedef enum {
     LFT_ERR_BUSY = -13,         /* a record reader is already open on this client */
     LFT_ERR_NO_WALL_CLOCK = -14,/* the wall-clock time is not known yet */
     LFT_ERR_CONFIG = -15,       /* invalid lft_config_t (ring too small, bad environment, ...) */
-    LFT_ERR_ENTROPY = -16       /* the port could not provide entropy to seed ids */
+    LFT_ERR_ENTROPY = -16,      /* the port could not provide entropy to seed ids */
+    /* transport (network, TLS, HTTP, delivery) */
+    LFT_ERR_NET = -17,          /* network error: name not resolved, connection refused or reset */
+    LFT_ERR_TIMEOUT = -18,      /* a connect, handshake, send or receive took longer than its timeout */
+    LFT_ERR_WOULD_BLOCK = -19,  /* non-blocking call (timeout 0): nothing could be done yet */
+    LFT_ERR_CLOSED = -20,       /* the peer closed the connection */
+    LFT_ERR_TLS = -21,          /* TLS failure other than verification (handshake alert, bad record) */
+    LFT_ERR_TLS_VERIFY = -22,   /* the server certificate was refused (untrusted CA, wrong host name, expired) */
+    LFT_ERR_NO_MEMORY = -23,    /* a caller-provided arena or buffer is exhausted */
+    LFT_ERR_HTTP = -24,         /* the server's reply is not valid HTTP/1.1 (or over a bound) */
+    LFT_ERR_REJECTED = -25,     /* the server refused the data for good (4xx other than 408/413/429) */
+    LFT_ERR_PENDING = -26       /* a flush deadline passed while records were still unacknowledged */
 } lft_err_t;
 
 /* Short constant name of an error code ("LFT_ERR_JSON"); never NULL. */

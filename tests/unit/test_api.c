@@ -952,12 +952,17 @@ static void test_names(void)
         "LFT_ERR_KIND", "LFT_ERR_JSON", "LFT_ERR_PROMPT", "LFT_ERR_TOO_LONG",
         "LFT_ERR_RING_FULL", "LFT_ERR_TOO_LARGE", "LFT_ERR_NO_CONTEXT", "LFT_ERR_CONTEXT",
         "LFT_ERR_BUSY", "LFT_ERR_NO_WALL_CLOCK", "LFT_ERR_CONFIG", "LFT_ERR_ENTROPY",
+        "LFT_ERR_NET", "LFT_ERR_TIMEOUT", "LFT_ERR_WOULD_BLOCK", "LFT_ERR_CLOSED", "LFT_ERR_TLS",
+        "LFT_ERR_TLS_VERIFY", "LFT_ERR_NO_MEMORY", "LFT_ERR_HTTP", "LFT_ERR_REJECTED",
+        "LFT_ERR_PENDING",
     };
     static const lft_err_t codes[] = {
         LFT_OK, LFT_ERR_ARG, LFT_ERR_HANDLE, LFT_ERR_FOREIGN, LFT_ERR_ENDED, LFT_ERR_KIND,
         LFT_ERR_JSON, LFT_ERR_PROMPT, LFT_ERR_TOO_LONG, LFT_ERR_RING_FULL, LFT_ERR_TOO_LARGE,
         LFT_ERR_NO_CONTEXT, LFT_ERR_CONTEXT, LFT_ERR_BUSY, LFT_ERR_NO_WALL_CLOCK,
-        LFT_ERR_CONFIG, LFT_ERR_ENTROPY,
+        LFT_ERR_CONFIG, LFT_ERR_ENTROPY, LFT_ERR_NET, LFT_ERR_TIMEOUT, LFT_ERR_WOULD_BLOCK,
+        LFT_ERR_CLOSED, LFT_ERR_TLS, LFT_ERR_TLS_VERIFY, LFT_ERR_NO_MEMORY, LFT_ERR_HTTP,
+        LFT_ERR_REJECTED, LFT_ERR_PENDING,
     };
     for (int k = 0; k < LFT_KIND_COUNT; k++) {
         LFT_CHECK(strcmp(lft_kind_name((lft_kind_t)k), kinds[k]) == 0);
@@ -971,7 +976,7 @@ static void test_names(void)
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         LFT_CHECK(strcmp(lft_err_str(codes[i]), errs[i]) == 0);
     }
-    LFT_CHECK(lft_err_str((lft_err_t)-17) != NULL && strcmp(lft_err_str((lft_err_t)-17), "LFT_ERR_UNKNOWN") == 0);
+    LFT_CHECK(lft_err_str((lft_err_t)-27) != NULL && strcmp(lft_err_str((lft_err_t)-27), "LFT_ERR_UNKNOWN") == 0);
     LFT_CHECK(lft_err_str((lft_err_t)1) != NULL && strcmp(lft_err_str((lft_err_t)1), "LFT_ERR_UNKNOWN") == 0);
 }
 
