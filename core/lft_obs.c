@@ -532,6 +532,9 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
             c->stats.truncated += out.truncated;
             c->stats.recorded++;
             c->stats.pending_records++;
+            if (e->type == LFT_REC_END || e->type == LFT_REC_EVENT || e->type == LFT_REC_SCORE) {
+                c->stats.completed++;
+            }
         }
     }
     if (err == LFT_ERR_RING_FULL) {
@@ -549,6 +552,7 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
             start[3] |= LFT_RECF_ENDED;
             if (err != LFT_OK) {
                 start[3] |= LFT_RECF_END_LOST;
+                c->stats.completed++; /* the START is exported on its own */
             }
         }
     }

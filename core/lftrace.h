@@ -196,14 +196,27 @@ typedef struct {
     uint32_t pending_bytes;       /* bytes of the ring in use */
     uint32_t ring_size;           /* capacity in bytes */
     uint32_t ring_high_water;     /* most bytes ever in use */
-    /* transport (filled by exporters) */
-    uint32_t sent;                /* observations sent */
-    uint32_t acknowledged;        /* observations acknowledged by the server */
-    uint32_t retries;
+    uint32_t completed;           /* observations that became ready to export (END, EVENT and
+                                     SCORE records written, and STARTs whose END was lost);
+                                     wraps at 2^32: exporters compare differences */
+    /* transport (filled by the exporter, lft_export.h) */
+    uint32_t sent;                /* observations sent (each attempt counts) */
+    uint32_t acknowledged;        /* observations acknowledged by the server (released) */
+    uint32_t retries;             /* requests repeated after a retryable failure */
+    uint32_t requests;            /* HTTP requests whose body was sent completely */
+    uint32_t dropped_rejected;    /* observations the server refused for good (4xx, or the one
+                                     span that made an OTLP export fail with 400) */
+    uint32_t dropped_oversize;    /* observations larger than max_request_bytes alone */
+    uint32_t dropped_retries;     /* observations given up after max_attempts failures */
+    uint32_t partial_rejected;    /* spans an OTLP partial_success reported as rejected */
+    uint32_t maybe_duplicated;    /* observations sent again after a reply was lost (the server
+                                     may have stored the first copy) */
     uint32_t handshakes_full;
     uint32_t handshakes_resumed;
-    uint64_t bytes_sent;
-    int32_t last_error;           /* last transport error code, 0 if none */
+    uint32_t handshakes_failed;   /* TLS handshakes that failed (verification included) */
+    uint64_t bytes_sent;          /* HTTP request bytes (head and body) handed to the stream */
+    int32_t last_error;           /* last transport error (lft_err_t), 0 if none */
+    uint16_t last_status;         /* HTTP status of the last reply, 0 if none */
 } lft_stats_t;
 
 /* The client. Allocate it statically or on the heap of your choice; its

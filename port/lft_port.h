@@ -55,6 +55,14 @@ uint32_t lft_port_lock(void);
 void lft_port_unlock(uint32_t state);
 
 /*
+ * Sleep (yield the CPU) for about ms milliseconds. Used only by the
+ * transports, never with the lock held: a blocking lft_flush() waits out a
+ * retry backoff with it. A super-loop port that must not block may return
+ * at once (lft_flush then polls until its deadline; prefer lft_poll there).
+ */
+void lft_port_sleep_ms(uint32_t ms);
+
+/*
  * Per-thread (per-task) storage for one pointer: the current observation of
  * the calling thread, used for automatic parenting. get returns NULL until
  * set is called in that thread. On a single-threaded bare-metal target a

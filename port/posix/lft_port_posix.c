@@ -94,6 +94,13 @@ void lft_port_unlock(uint32_t state)
     (void)pthread_mutex_unlock(&lft_posix_mutex);
 }
 
+void lft_port_sleep_ms(uint32_t ms)
+{
+    struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
 void *lft_port_context_get(void)
 {
     return lft_posix_current;

@@ -130,6 +130,24 @@ int lft_test_lock_depth(void)
     return d;
 }
 
+static uint64_t lft_test_slept;
+
+void lft_port_sleep_ms(uint32_t ms)
+{
+    pthread_mutex_lock(&lft_test_state_mutex);
+    lft_test_mono += (uint64_t)ms * 1000u;
+    lft_test_slept += ms;
+    pthread_mutex_unlock(&lft_test_state_mutex);
+}
+
+uint64_t lft_test_slept_ms(void)
+{
+    pthread_mutex_lock(&lft_test_state_mutex);
+    uint64_t v = lft_test_slept;
+    pthread_mutex_unlock(&lft_test_state_mutex);
+    return v;
+}
+
 void *lft_port_context_get(void)
 {
     return lft_test_current;

@@ -28,6 +28,9 @@ void lft_test_wall_set(uint64_t unix_us);
 void lft_test_entropy_seed(uint64_t seed);
 /* Make lft_port_entropy fail (nonzero) or succeed (0). */
 void lft_test_entropy_fail(int fail);
+/* lft_port_sleep_ms does not sleep here: it advances the monotonic clock by
+ * ms and adds ms to a total, read with lft_test_slept_ms (backoff tests). */
+uint64_t lft_test_slept_ms(void);
 /* Total completed lock/unlock pairs, and the current depth (0 when balanced). */
 uint64_t lft_test_lock_count(void);
 int lft_test_lock_depth(void);
