@@ -229,6 +229,11 @@ int lft_arena_free(lft_arena_t *a, void *p)
     return 1;
 }
 
+void lft_arena_reset_high_water(lft_arena_t *a)
+{
+    a->high_water = a->in_use;
+}
+
 void lft_arena_stats(const lft_arena_t *a, lft_arena_stats_t *out)
 {
     const lft_arena_link_t *l;

@@ -34,7 +34,7 @@ extern "C" {
 typedef struct {
     size_t capacity;     /* usable bytes after aligning the buffer (minus the end marker) */
     size_t in_use;       /* bytes held by live blocks */
-    size_t high_water;   /* largest in_use since lft_arena_init */
+    size_t high_water;   /* largest in_use since lft_arena_init or lft_arena_reset_high_water */
     size_t largest_free; /* largest block lft_arena_calloc could return now, in payload bytes */
     size_t free_blocks;  /* number of free blocks (1 after everything was freed) */
     uint32_t live;       /* live allocations */
@@ -86,6 +86,10 @@ void *lft_arena_calloc(lft_arena_t *a, size_t n, size_t size);
  * bad_frees is counted. Time: O(1).
  */
 int lft_arena_free(lft_arena_t *a, void *p);
+
+/* Start a new high-water measurement: high_water = in_use (to measure the
+ * peak of one phase, such as one handshake). */
+void lft_arena_reset_high_water(lft_arena_t *a);
 
 /* Fill *out with the current counters; walks the free list (O(free blocks)). */
 void lft_arena_stats(const lft_arena_t *a, lft_arena_stats_t *out);

@@ -174,6 +174,15 @@ static void test_exhaustion_and_overflow(void)
     lft_arena_stats(&a, &st);
     LFT_CHECK_EQ(st.failures, 6);
     LFT_CHECK_EQ(st.high_water, cap);
+    LFT_CHECK_EQ(lft_arena_free(&a, p[n - 1]), 1);
+    lft_arena_reset_high_water(&a);
+    lft_arena_stats(&a, &st);
+    LFT_CHECK_EQ(st.high_water, st.in_use);
+    LFT_CHECK(st.high_water < cap);
+    p[n - 1] = lft_arena_calloc(&a, 3, 5);
+    LFT_CHECK(p[n - 1] != NULL);
+    lft_arena_stats(&a, &st);
+    LFT_CHECK_EQ(st.high_water, cap);
     /* freeing every other block leaves holes that cannot merge... */
     for (int i = 0; i < n; i += 2) {
         LFT_CHECK_EQ(lft_arena_free(&a, p[i]), 1);
