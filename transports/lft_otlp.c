@@ -1,10 +1,12 @@
 /*
- * lft_otlp.c - OTLP protobuf encoding of recorded observations (see lft_otlp.h).
+ * lft_otlp.c - OTLP protobuf and JSON encoding of recorded observations
+ * (see lft_otlp.h).
  *
  * Nested protobuf messages need their length before their bytes. Each
  * message is produced by one function that writes to a sink; its length is
- * found by running the same function on a counting sink first. Nothing is
- * buffered beyond the sink's scratch.
+ * found by running the same function on a counting sink first (on a counting
+ * sink a nested message is only counted once). Nothing is buffered beyond
+ * the sink's scratch.
  */
 #include "lft_otlp.h"
 
@@ -37,14 +39,21 @@ static int lft_seq_before(uint32_t a, uint32_t b)
     return (int32_t)(a - b) < 0;
 }
 
-static void lft_sources_build(lft_reader_t *reader, uint32_t serial, int have_start,
-                              uint32_t start_pos, int end_type, lft_sources_t *src)
+/* Fill src with the records of observation serial, oldest first: its START
+ * (at start_pos, when have_start), its UPDATEs in sequence order and, when
+ * with_end, its END. Records of an ended observation are never moved (only
+ * open ones are), so all of them precede its END in the snapshot and the scan
+ * stops there. Returns 1 when the START was loaded (it is then src->rec[0]). */
+static int lft_sources_build(lft_reader_t *reader, uint32_t serial, int have_start,
+                             uint32_t start_pos, int with_end, lft_sources_t *src)
 {
     lft_reader_t it;
-    lft_record_t rec;
+    lft_record_t rec, end;
+    int got_start = 0, got_end = 0;
     src->n = 0;
     if (have_start && lft_reader_at(reader, start_pos, &src->rec[0]) == LFT_OK) {
         src->n = 1;
+        got_start = 1;
     }
     size_t first_update = src->n;
     lft_snapshot_iter(reader, &it);
@@ -60,14 +69,16 @@ static void lft_sources_build(lft_reader_t *reader, uint32_t serial, int have_st
                 i--;
             }
             src->rec[i] = rec;
-        } else if (rec.type == LFT_REC_END && end_type) {
-            src->rec[LFT_OTLP_MAX_SOURCES - 1u] = rec; /* parked; appended below */
-            end_type = 2;
+        } else if (rec.type == LFT_REC_END && with_end) {
+            end = rec;
+            got_end = 1;
+            break;
         }
     }
-    if (end_type == 2) {
-        src->rec[src->n++] = src->rec[LFT_OTLP_MAX_SOURCES - 1u];
+    if (got_end) {
+        src->rec[src->n++] = end; /* room was kept: updates stop one short */
     }
+    return got_start;
 }
 
 /* Identity of a field for "later value wins": same tag class, same key. */
@@ -179,7 +190,23 @@ static void lft_pb_bytes(lft_sink_t *s, unsigned field, const void *p, size_t n)
 
 typedef void (*lft_pb_fn)(lft_sink_t *s, const void *ctx);
 
-/* A length-delimited submessage produced by fn. */
+/* Account for n bytes on a counting sink without producing them (same limit
+ * rule as lft_sink_put). */
+static void lft_sink_count_only(lft_sink_t *s, uint64_t n)
+{
+    if (s->err != 0) {
+        return;
+    }
+    if (s->limit != 0 && s->total + n > s->limit) {
+        s->err = LFT_SINK_ERR_LIMIT;
+        return;
+    }
+    s->total += n;
+}
+
+/* A length-delimited submessage produced by fn. Its length comes from running
+ * fn on a counting sink; a counting sink then only adds that length, so a
+ * counting pass visits every nested message once (not once per level). */
 static void lft_pb_message(lft_sink_t *s, unsigned field, lft_pb_fn fn, const void *ctx)
 {
     lft_sink_t count;
@@ -187,7 +214,11 @@ static void lft_pb_message(lft_sink_t *s, unsigned field, lft_pb_fn fn, const vo
     fn(&count, ctx);
     lft_pb_tag(s, field, 2u);
     lft_pb_varint(s, count.total);
-    fn(s, ctx);
+    if (s->buf == NULL) {
+        lft_sink_count_only(s, count.total);
+    } else {
+        fn(s, ctx);
+    }
 }
 
 /* UTF-8 text with ill-formed sequences replaced by U+FFFD. */
@@ -407,16 +438,21 @@ static void lft_anyvalue(lft_sink_t *s, const void *ctx)
     case LFT_AV_TAGS:
         lft_pb_message(s, 5u, lft_tags_array, a);
         break;
-    default: {
-        lft_sink_t count;
-        lft_sink_init_count(&count);
-        lft_string_payload(&count, a);
-        lft_pb_tag(s, 1u, 2u);
-        lft_pb_varint(s, count.total);
-        lft_string_payload(s, a);
+    default:
+        lft_pb_message(s, 1u, lft_string_payload, a); /* string_value */
         break;
     }
+}
+
+/* Bytes of v as a varint. */
+static uint64_t lft_pb_varint_len(uint64_t v)
+{
+    uint64_t n = 1;
+    while (v >= 0x80u) {
+        v >>= 7;
+        n++;
     }
+    return n;
 }
 
 static void lft_keyvalue(lft_sink_t *s, const void *ctx)
@@ -427,7 +463,25 @@ static void lft_keyvalue(lft_sink_t *s, const void *ctx)
     lft_pb_varint(s, plen + a->key_len);
     lft_sink_put(s, a->prefix, plen);
     lft_sink_put(s, a->key, a->key_len);
-    lft_pb_message(s, 2u, lft_anyvalue, a);
+    if (a->type == LFT_AV_INT || a->type == LFT_AV_DOUBLE || a->type == LFT_AV_BOOL ||
+        a->type == LFT_AV_TAGS) {
+        lft_pb_message(s, 2u, lft_anyvalue, a);
+        return;
+    }
+    /* A string: AnyValue{string_value}, both lengths from one count of the
+     * text (the common case, so the text is not counted once per level). */
+    lft_sink_t count;
+    lft_sink_init_count(&count);
+    lft_string_payload(&count, a);
+    lft_pb_tag(s, 2u, 2u);
+    lft_pb_varint(s, 1u + lft_pb_varint_len(count.total) + count.total);
+    lft_pb_tag(s, 1u, 2u);
+    lft_pb_varint(s, count.total);
+    if (s->buf == NULL) {
+        lft_sink_count_only(s, count.total);
+    } else {
+        lft_string_payload(s, a);
+    }
 }
 
 /* Where attributes go: a protobuf repeated KeyValue field, or a JSON array. */
@@ -485,8 +539,10 @@ static void lft_attr_num(lft_attrs_t *out, const char *key, lft_av_type_t type, 
 typedef struct {
     const lft_otlp_batch_t *batch;
     const lft_otlp_item_t *item;
-    lft_sources_t obs;    /* the observation's records */
-    lft_sources_t trace;  /* the trace's records */
+    lft_sources_t obs;     /* the observation's records */
+    lft_sources_t trace;   /* the trace's records */
+    uint32_t trace_serial; /* the trace whose records trace holds, when trace_valid */
+    int trace_valid;       /* cleared by every encode call */
     uint64_t start_us;
     uint64_t end_us;
 } lft_span_ctx_t;
@@ -507,12 +563,68 @@ static uint64_t lft_record_unix(const lft_client_t *c, const lft_record_t *rec)
     return us;
 }
 
+/* Does text (p, n) equal the C string str (which may be NULL)? */
+static int lft_str_eq(const char *p, size_t n, const char *str)
+{
+    return str != NULL && strlen(str) == n && memcmp(p, str, n) == 0;
+}
+
+/* Is the observation's final level ERROR? */
+static int lft_is_error(const lft_sources_t *src)
+{
+    lft_field_t f;
+    return lft_sources_get(src, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR;
+}
+
+/* The OTel GenAI attribute of a usage key (Langfuse maps these three back to
+ * input / output / total), NULL for any other key. */
+static const char *lft_usage_attr(const lft_field_t *f)
+{
+    static const char *const map[3][2] = {
+        { "input", "gen_ai.usage.input_tokens" },
+        { "output", "gen_ai.usage.output_tokens" },
+        { "total", "gen_ai.usage.total_tokens" },
+    };
+    for (size_t i = 0; i < 3u; i++) {
+        if (lft_str_eq(f->key, f->key_len, map[i][0])) {
+            return map[i][1];
+        }
+    }
+    return NULL;
+}
+
+/* Is the usage key "total" equal to the sum of the other usage keys? Langfuse
+ * fills in exactly that sum when total is missing. */
+static int lft_total_is_sum(const lft_sources_t *src)
+{
+    uint64_t sum = 0, total = 0;
+    int others = 0, have_total = 0;
+    for (size_t i = 0; i < src->n; i++) {
+        lft_field_iter_t it;
+        lft_field_t f;
+        lft_field_iter_init(&it, &src->rec[i]);
+        while (lft_field_next(&it, &f) == 1) {
+            if (f.tag != LFT_F_USAGE || lft_overridden(src, i, &f)) {
+                continue;
+            }
+            if (lft_str_eq(f.key, f.key_len, "total")) {
+                total = f.u;
+                have_total = 1;
+            } else {
+                sum += f.u;
+                others = 1;
+            }
+        }
+    }
+    return have_total && others && sum == total;
+}
+
 /* Observation attributes from its own records (keys per PROTOCOL.md 3.2). */
 static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_trace_root)
 {
     const lft_sources_t *src = &sc->obs;
     const lft_client_t *c = sc->batch->client;
-    int have_usage = 0, have_cost = 0, have_params = 0;
+    int other_usage = 0, have_cost = 0, have_params = 0;
     for (size_t i = 0; i < src->n; i++) {
         lft_field_iter_t it;
         lft_field_t f;
@@ -562,15 +674,17 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 a.d = f.d;
                 lft_attr(out, &a);
                 break;
-            case LFT_F_LEVEL: {
-                const char *lvl = lft_level_name((lft_level_t)f.i);
-                if (lvl != NULL) {
+            case LFT_F_LEVEL:
+                /* DEFAULT is Langfuse's default; ERROR travels as status code 2 */
+                if (f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
+                    const char *lvl = lft_level_name((lft_level_t)f.i);
                     lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
                 }
                 break;
-            }
             case LFT_F_STATUS:
-                lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
+                if (!lft_is_error(src)) { /* else status.message carries it */
+                    lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
+                }
                 break;
             case LFT_F_VERSION:
                 if (!is_trace_root) {
@@ -578,7 +692,8 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 }
                 break;
             case LFT_F_MODEL:
-                lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
+                /* Langfuse takes the model from gen_ai.request.model, as other
+                 * OTel backends do: no langfuse.observation.model.name */
                 lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
                 break;
             case LFT_F_PARAM_STR:
@@ -587,14 +702,15 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             case LFT_F_PARAM_BOOL:
                 have_params = 1;
                 break;
-            case LFT_F_USAGE:
-                have_usage = 1;
-                if (f.key_len == 5u && memcmp(f.key, "input", 5u) == 0) {
-                    lft_attr_num(out, "gen_ai.usage.input_tokens", LFT_AV_INT, f.i, 0.0);
-                } else if (f.key_len == 6u && memcmp(f.key, "output", 6u) == 0) {
-                    lft_attr_num(out, "gen_ai.usage.output_tokens", LFT_AV_INT, f.i, 0.0);
+            case LFT_F_USAGE: {
+                const char *key = lft_usage_attr(&f);
+                if (key == NULL) {
+                    other_usage = 1;
+                } else if (!lft_str_eq(f.key, f.key_len, "total") || !lft_total_is_sum(src)) {
+                    lft_attr_num(out, key, LFT_AV_INT, f.i, 0.0);
                 }
                 break;
+            }
             case LFT_F_COST:
                 have_cost = 1;
                 break;
@@ -623,6 +739,8 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             }
         }
     }
+    /* usage_details (every key) only when gen_ai.usage.* cannot say it all:
+     * Langfuse then reads it instead of gen_ai.usage.* */
     static const struct {
         const char *key;
         lft_field_tag_t tag;
@@ -631,7 +749,7 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
         { "langfuse.observation.usage_details", LFT_F_USAGE },
         { "langfuse.observation.cost_details", LFT_F_COST },
     };
-    int have[3] = { have_params, have_usage, have_cost };
+    int have[3] = { have_params, other_usage, have_cost };
     for (size_t m = 0; m < 3u; m++) {
         if (have[m]) {
             lft_attr_t a;
@@ -646,13 +764,32 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
     }
 }
 
-/* Trace attributes, on every span. */
-static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
+/* Trace attributes of a span of the trace. */
+static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_root)
 {
     const lft_sources_t *src = &sc->trace;
     const lft_config_t *cfg = &sc->batch->client->cfg;
     lft_field_t f;
     int have_tags = 0;
+    /* Per observation in Langfuse, so on every span. The client's release and
+     * environment are on the resource; a trace that overrides them says so. */
+    if (lft_sources_get(src, LFT_F_RELEASE, &f) && !lft_str_eq(f.str, f.str_len, cfg->release)) {
+        lft_attr_str(out, "langfuse.release", f.str, f.str_len);
+    }
+    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f) &&
+        !lft_str_eq(f.str, f.str_len, cfg->environment != NULL ? cfg->environment : "default")) {
+        lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
+    }
+    if (is_root || !lft_sources_get(&sc->obs, LFT_F_VERSION, &f)) { /* else the span's own */
+        if (lft_sources_get(src, LFT_F_VERSION, &f)) {
+            lft_attr_str(out, "langfuse.version", f.str, f.str_len);
+        } else if (cfg->version != NULL) {
+            lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
+        }
+    }
+    if (!is_root && LFT_OTLP_TRACE_ATTRS_ROOT_ONLY) {
+        return;
+    }
     if (lft_sources_get(src, LFT_F_NAME, &f)) {
         lft_attr_str(out, "langfuse.trace.name", f.str, f.str_len);
     }
@@ -661,21 +798,6 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
     }
     if (lft_sources_get(src, LFT_F_SESSION_ID, &f)) {
         lft_attr_str(out, "session.id", f.str, f.str_len);
-    }
-    if (lft_sources_get(src, LFT_F_RELEASE, &f)) {
-        lft_attr_str(out, "langfuse.release", f.str, f.str_len);
-    } else if (cfg->release != NULL) {
-        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
-    }
-    if (lft_sources_get(src, LFT_F_VERSION, &f)) {
-        lft_attr_str(out, "langfuse.version", f.str, f.str_len);
-    } else if (cfg->version != NULL) {
-        lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
-    }
-    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f)) {
-        lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
-    } else if (cfg->environment != NULL) {
-        lft_attr_str(out, "langfuse.environment", cfg->environment, strlen(cfg->environment));
     }
     if (lft_sources_get(src, LFT_F_PUBLIC, &f)) {
         lft_attr_num(out, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
@@ -715,6 +837,18 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
         a.src = src;
         lft_attr(out, &a);
     }
+}
+
+/* Every attribute of the span (protobuf Span.attributes or the JSON array). */
+static void lft_span_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
+{
+    int is_root = sc->item->kind == LFT_KIND_TRACE;
+    const char *type = lft_kind_name((lft_kind_t)sc->item->kind);
+    if (!is_root && strcmp(type, "span") != 0) { /* span: Langfuse's default type */
+        lft_attr_str(out, "langfuse.observation.type", type, strlen(type));
+    }
+    lft_obs_attrs(out, sc, is_root);
+    lft_trace_attrs(out, sc, is_root);
 }
 
 static void lft_status(lft_sink_t *s, const void *ctx)
@@ -757,13 +891,8 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     lft_pb_fixed64(s, 7u, sc->start_us * 1000u);
     lft_pb_fixed64(s, 8u, sc->end_us * 1000u);
     lft_attrs_t out = { s, 9u, 0, 0 };
-    if (!is_root) {
-        const char *type = lft_kind_name((lft_kind_t)item->kind);
-        lft_attr_str(&out, "langfuse.observation.type", type, strlen(type));
-    }
-    lft_obs_attrs(&out, sc, is_root);
-    lft_trace_attrs(&out, sc);
-    if (lft_sources_get(&sc->obs, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR) {
+    lft_span_attrs(&out, sc);
+    if (lft_is_error(&sc->obs)) {
         lft_pb_message(s, 15u, lft_status, &sc->obs);
     }
 }
@@ -772,41 +901,74 @@ static void lft_span(lft_sink_t *s, const void *ctx)
 
 typedef struct {
     const lft_otlp_batch_t *batch;
-    lft_span_ctx_t *span; /* scratch for one span */
+    lft_span_ctx_t *span;     /* scratch for one span */
+    uint64_t *scope_spans_len; /* protobuf: found by the counting pass, used when writing */
     int json;
 } lft_req_ctx_t;
 
-static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item, lft_span_ctx_t *sc)
+/* Records and times of item: its START, UPDATEs and END, or its EVENT. */
+static void lft_item_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
+                             lft_sources_t *src, uint64_t *start_us, uint64_t *end_us)
 {
     lft_record_t rec;
-    sc->batch = b;
-    sc->item = item;
-    sc->start_us = 0;
-    sc->end_us = 0;
+    src->n = 0;
+    *start_us = 0;
+    *end_us = 0;
     if (lft_reader_at(b->reader, item->pos, &rec) != LFT_OK) {
-        sc->obs.n = 0;
-        sc->trace.n = 0;
         return;
     }
     if (rec.type == LFT_REC_EVENT) {
-        sc->obs.rec[0] = rec;
-        sc->obs.n = 1;
-        sc->start_us = sc->end_us = lft_record_unix(b->client, &rec);
-    } else {
-        lft_sources_build(b->reader, item->serial, item->has_start, item->start_pos,
-                          rec.type == LFT_REC_END, &sc->obs);
-        if (item->has_start && sc->obs.n > 0) {
-            sc->start_us = lft_record_unix(b->client, &sc->obs.rec[0]);
-        }
-        sc->end_us = rec.type == LFT_REC_END ? lft_record_unix(b->client, &rec) : sc->start_us;
-        if (!item->has_start) {
-            sc->start_us = sc->end_us;
+        src->rec[0] = rec;
+        src->n = 1;
+        *start_us = *end_us = lft_record_unix(b->client, &rec);
+        return;
+    }
+    int ended = rec.type == LFT_REC_END;
+    int got_start =
+        lft_sources_build(b->reader, item->serial, item->has_start, item->start_pos, ended, src);
+    if (got_start) {
+        *start_us = lft_record_unix(b->client, &src->rec[0]);
+    }
+    *end_us = ended ? lft_record_unix(b->client, &rec) : *start_us;
+    if (!got_start) {
+        *start_us = *end_us;
+    }
+}
+
+/* The trace's records for a child item: the trace's own item when the batch
+ * holds it (START, UPDATEs and END, as on the root span), else its START and
+ * UPDATEs. Kept for the next items of the same trace. */
+static void lft_trace_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
+                              lft_span_ctx_t *sc)
+{
+    uint64_t start_us, end_us;
+    if (sc->trace_valid && sc->trace_serial == item->trace) {
+        return;
+    }
+    sc->trace_valid = 1;
+    sc->trace_serial = item->trace;
+    for (size_t j = 0; j < b->count; j++) {
+        if (b->items[j].kind == LFT_KIND_TRACE && b->items[j].serial == item->trace) {
+            lft_item_sources(b, &b->items[j], &sc->trace, &start_us, &end_us);
+            return;
         }
     }
+    (void)lft_sources_build(b->reader, item->trace, item->has_trace, item->trace_pos, 0,
+                            &sc->trace);
+}
+
+static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
+                             lft_span_ctx_t *sc)
+{
+    sc->batch = b;
+    sc->item = item;
+    lft_item_sources(b, item, &sc->obs, &sc->start_us, &sc->end_us);
     if (item->kind == LFT_KIND_TRACE) {
         sc->trace = sc->obs;
+        sc->trace_serial = item->serial;
+        sc->trace_valid = 1;
     } else {
-        lft_sources_build(b->reader, item->trace, item->has_trace, item->trace_pos, 0, &sc->trace);
+        lft_trace_sources(b, item, sc);
     }
 }
 
@@ -831,10 +993,20 @@ static void lft_scope_spans(lft_sink_t *s, const void *ctx)
     }
 }
 
+/* A delivery counter as an int attribute, when it is not zero. */
+static void lft_attr_counter(lft_attrs_t *out, const char *key, uint32_t v)
+{
+    if (v != 0) {
+        lft_attr_num(out, key, LFT_AV_INT, (int64_t)v, 0.0);
+    }
+}
+
 static void lft_resource(lft_sink_t *s, const void *ctx)
 {
-    const lft_config_t *cfg = &((const lft_req_ctx_t *)ctx)->batch->client->cfg;
-    lft_attrs_t attrs = { s, 1u, ((const lft_req_ctx_t *)ctx)->json, 0 };
+    const lft_req_ctx_t *rc = ctx;
+    const lft_config_t *cfg = &rc->batch->client->cfg;
+    const lft_otlp_diag_t *d = rc->batch->diag;
+    lft_attrs_t attrs = { s, 1u, rc->json, 0 };
     lft_attrs_t *out = &attrs;
     lft_attr_str(out, "service.name", cfg->service_name, strlen(cfg->service_name));
     if (cfg->service_version != NULL) {
@@ -846,26 +1018,80 @@ static void lft_resource(lft_sink_t *s, const void *ctx)
     lft_attr_str(out, "telemetry.sdk.name", "lftrace", 7u);
     lft_attr_str(out, "telemetry.sdk.version", LFTRACE_VERSION, strlen(LFTRACE_VERSION));
     lft_attr_str(out, "telemetry.sdk.language", "c", 1u);
+    /* Langfuse reads the environment and the release of every span from here
+     * unless the span has its own; "default" is its default environment. */
+    if (cfg->environment != NULL && strcmp(cfg->environment, "default") != 0) {
+        lft_attr_str(out, "deployment.environment.name", cfg->environment,
+                     strlen(cfg->environment));
+    }
+    if (cfg->release != NULL) {
+        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
+    }
+    if (d != NULL) {
+        lft_attr_counter(out, "lftrace.dropped.ring_full", d->dropped_ring_full);
+        lft_attr_counter(out, "lftrace.dropped.too_large", d->dropped_too_large);
+        lft_attr_counter(out, "lftrace.dropped.invalid", d->dropped_invalid);
+        lft_attr_counter(out, "lftrace.dropped.sampled", d->dropped_sampled);
+        lft_attr_counter(out, "lftrace.dropped.overwritten", d->dropped_overwritten);
+        lft_attr_counter(out, "lftrace.dropped.rejected", d->dropped_rejected);
+        lft_attr_counter(out, "lftrace.dropped.retries_exhausted", d->dropped_retries_exhausted);
+        lft_attr_counter(out, "lftrace.partial_rejected", d->partial_rejected);
+        lft_attr_counter(out, "lftrace.truncated", d->truncated);
+        lft_attr_counter(out, "lftrace.retries", d->retries);
+    }
 }
 
+/* ResourceSpans. lft_pb_message runs it on a counting sink before it writes
+ * it, so the ScopeSpans length (all spans) is counted once, not twice. */
 static void lft_resource_spans(lft_sink_t *s, const void *ctx)
 {
+    const lft_req_ctx_t *rc = ctx;
     lft_pb_message(s, 1u, lft_resource, ctx);
-    lft_pb_message(s, 2u, lft_scope_spans, ctx);
+    if (s->buf == NULL) {
+        lft_sink_t count;
+        lft_sink_init_count(&count);
+        lft_scope_spans(&count, ctx);
+        *rc->scope_spans_len = count.total;
+    }
+    lft_pb_tag(s, 2u, 2u);
+    lft_pb_varint(s, *rc->scope_spans_len);
+    if (s->buf == NULL) {
+        lft_sink_count_only(s, *rc->scope_spans_len);
+    } else {
+        lft_scope_spans(s, ctx);
+    }
+}
+
+/* Checks shared by both encoders; clears the span scratch's trace cache. */
+static lft_err_t lft_encode_begin(const lft_otlp_batch_t *batch, const lft_sink_t *sink)
+{
+    uint64_t now;
+    if (batch == NULL || sink == NULL || batch->client == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (batch->count > 0) {
+        if (batch->items == NULL || batch->reader == NULL) {
+            return LFT_ERR_ARG;
+        }
+        if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
+            return LFT_ERR_NO_WALL_CLOCK;
+        }
+    }
+    lft_span_scratch.trace_valid = 0;
+    return LFT_OK;
 }
 
 lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink)
 {
-    uint64_t now;
-    if (batch == NULL || sink == NULL || batch->client == NULL || batch->reader == NULL) {
-        return LFT_ERR_ARG;
+    lft_err_t err = lft_encode_begin(batch, sink);
+    if (err != LFT_OK) {
+        return err;
     }
-    if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
-        return LFT_ERR_NO_WALL_CLOCK;
-    }
+    uint64_t scope_spans_len = 0;
     lft_req_ctx_t rc;
     rc.batch = batch;
     rc.span = &lft_span_scratch;
+    rc.scope_spans_len = &scope_spans_len;
     rc.json = 0;
     lft_pb_message(sink, 1u, lft_resource_spans, &rc);
     return LFT_OK;
@@ -1020,14 +1246,9 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
     lft_json_i64(s, (int64_t)(sc->end_us * 1000u));
     lft_put_cstr(s, ",\"attributes\":[");
     lft_attrs_t out = { s, 9u, 1, 0 };
-    if (!is_root) {
-        const char *type = lft_kind_name((lft_kind_t)item->kind);
-        lft_attr_str(&out, "langfuse.observation.type", type, strlen(type));
-    }
-    lft_obs_attrs(&out, sc, is_root);
-    lft_trace_attrs(&out, sc);
+    lft_span_attrs(&out, sc);
     lft_sink_byte(s, ']');
-    if (lft_sources_get(&sc->obs, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR) {
+    if (lft_is_error(&sc->obs)) {
         lft_put_cstr(s, ",\"status\":{\"code\":2");
         if (lft_sources_get(&sc->obs, LFT_F_STATUS, &f)) {
             lft_put_cstr(s, ",\"message\":");
@@ -1040,16 +1261,14 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
 
 lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
 {
-    uint64_t now;
-    if (batch == NULL || sink == NULL || batch->client == NULL || batch->reader == NULL) {
-        return LFT_ERR_ARG;
-    }
-    if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
-        return LFT_ERR_NO_WALL_CLOCK;
+    lft_err_t err = lft_encode_begin(batch, sink);
+    if (err != LFT_OK) {
+        return err;
     }
     lft_req_ctx_t rc;
     rc.batch = batch;
     rc.span = &lft_span_scratch;
+    rc.scope_spans_len = NULL;
     rc.json = 1;
     lft_put_cstr(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     lft_resource(sink, &rc);
@@ -1085,6 +1304,8 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
 {
     lft_reader_t it;
     lft_record_t rec, start;
+    uint32_t last_trace = 0, last_trace_pos = 0; /* the last trace looked up */
+    uint8_t last_has_trace = 0;
     size_t n = 0;
     lft_snapshot_iter(reader, &it);
     while (n < cap && lft_reader_next(&it, &rec) == 1) {
@@ -1114,10 +1335,15 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
         } else {
             continue;
         }
-        if (item->trace != 0 && lft_find_start(reader, item->trace, &start) &&
-            start.kind == LFT_KIND_TRACE) {
-            item->has_trace = 1;
-            item->trace_pos = start.pos;
+        if (item->trace != 0 && item->trace != last_trace) {
+            last_trace = item->trace;
+            last_has_trace = (uint8_t)(lft_find_start(reader, item->trace, &start) &&
+                                       start.kind == LFT_KIND_TRACE);
+            last_trace_pos = last_has_trace ? start.pos : 0u;
+        }
+        if (item->trace != 0) {
+            item->has_trace = last_has_trace;
+            item->trace_pos = last_trace_pos;
         }
         n++;
     }
@@ -1125,6 +1351,33 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
     batch->reader = reader;
     batch->items = items;
     batch->count = n;
+    batch->diag = NULL;
+    return n;
+}
+
+size_t lft_otlp_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_out, size_t cap)
+{
+    lft_reader_t it;
+    lft_record_t rec;
+    size_t n = 0;
+    if (b == NULL || b->reader == NULL || b->items == NULL || i >= b->count) {
+        return 0;
+    }
+    const lft_otlp_item_t *item = &b->items[i];
+    lft_snapshot_iter(b->reader, &it);
+    while (lft_reader_next(&it, &rec) == 1) {
+        if (rec.pos != item->pos && !(item->has_start && rec.pos == item->start_pos) &&
+            !(rec.type == LFT_REC_UPDATE && rec.serial == item->serial)) {
+            continue;
+        }
+        if (n < cap) {
+            pos_out[n] = rec.pos;
+        }
+        n++;
+        if (rec.pos == item->pos && rec.type != LFT_REC_START) {
+            break; /* an END or EVENT comes after every record of its observation */
+        }
+    }
     return n;
 }
 

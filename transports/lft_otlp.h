@@ -1,14 +1,46 @@
 /*
- * lft_otlp.h - OTLP/HTTP protobuf encoding of recorded observations for
- * Langfuse's /api/public/otel/v1/traces (and any OpenTelemetry backend).
+ * lft_otlp.h - OTLP/HTTP encoding (protobuf and JSON) of recorded
+ * observations for Langfuse's /api/public/otel/v1/traces (and any
+ * OpenTelemetry backend).
  *
  * A batch is a list of observations that are ready to export, collected from
  * a reader snapshot: ended observations (END record), events, and starts whose
  * end was lost. Each becomes one span carrying its start and end time, parent
- * span id, and the Langfuse attributes of PROTOCOL.md section 3 (including the
- * trace's fields, on every span); the trace itself is the root span. The
- * encoder streams through an lft_sink_t: run it once on a counting sink for
- * Content-Length, then on a sink that writes through a small scratch buffer.
+ * span id, and the Langfuse attributes of PROTOCOL.md section 3; the trace
+ * itself is the root span. The encoder streams through an lft_sink_t: run it
+ * once on a counting sink for Content-Length, then on a sink that writes
+ * through a small scratch buffer.
+ *
+ * What goes on the wire. Attributes whose value is what Langfuse assumes
+ * anyway are left out; everything else arrives (PROTOCOL.md 3.2):
+ *   resource  service.name, service.version, device.id, telemetry.sdk.*,
+ *             deployment.environment.name (lft_config_t.environment),
+ *             langfuse.release (lft_config_t.release), and the non-zero
+ *             delivery counters of lft_otlp_batch_t.diag (see below).
+ *   span      name, ids, times, kind INTERNAL; status code ERROR (2) with the
+ *             status message when the level is ERROR (Langfuse derives level
+ *             ERROR and the status message from it);
+ *             langfuse.observation.type except for plain spans (Langfuse's
+ *             default type); .level for DEBUG and WARNING (DEFAULT is the
+ *             default, ERROR is the status code); .status_message when not
+ *             ERROR; .input / .output; .metadata.<key>;
+ *             gen_ai.request.model (the model: Langfuse reads it, so no
+ *             langfuse.observation.model.name); .model.parameters;
+ *             gen_ai.usage.input_tokens / output_tokens / total_tokens for the
+ *             usage keys input / output / total (total left out when it is
+ *             the sum of the others: Langfuse computes it then), plus
+ *             langfuse.observation.usage_details (all keys) only when another
+ *             usage key is present; .cost_details; .completion_start_time
+ *             (ISO-8601); .prompt.name and the integer .prompt.version;
+ *             langfuse.version (the observation's, else the trace's, else
+ *             lft_config_t.version); langfuse.release / langfuse.environment
+ *             only when the trace overrides the client's value.
+ *   trace     langfuse.trace.name, user.id, session.id, langfuse.trace.tags,
+ *             langfuse.trace.metadata.<key>, langfuse.trace.public: on every
+ *             span of the trace (Langfuse v4 guidance: each observation is
+ *             then filterable by them), or only on the root span when
+ *             LFT_OTLP_TRACE_ATTRS_ROOT_ONLY is 1. The root span also carries
+ *             langfuse.trace.input / .output.
  */
 #ifndef LFT_OTLP_H
 #define LFT_OTLP_H
@@ -21,6 +53,19 @@
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/*
+ * LFT_OTLP_TRACE_ATTRS_ROOT_ONLY (compile-time, default 0). 0: the trace's
+ * name, user id, session id, tags, metadata and public flag go on every span,
+ * as Langfuse's v4 guidance asks, so every observation can be filtered by
+ * them. 1: they go only on the root span (the trace itself), which makes a
+ * request much smaller; Langfuse still builds the same trace, but in its v4
+ * observation views only the root observation can be filtered by those
+ * fields. Define it for the whole build (-DLFT_OTLP_TRACE_ATTRS_ROOT_ONLY=1).
+ */
+#ifndef LFT_OTLP_TRACE_ATTRS_ROOT_ONLY
+#define LFT_OTLP_TRACE_ATTRS_ROOT_ONLY 0
 #endif
 
 /* One exportable observation, by the positions of its records in the snapshot. */
@@ -36,26 +81,69 @@ typedef struct {
     uint8_t has_trace;
 } lft_otlp_item_t;
 
+/*
+ * Delivery diagnostics: cumulative totals since the client was initialised,
+ * filled by the exporter. Each non-zero counter goes out as an int resource
+ * attribute (Langfuse keeps it in metadata.resourceAttributes of every
+ * observation of the request):
+ *   dropped_ring_full -> lftrace.dropped.ring_full, dropped_too_large ->
+ *   lftrace.dropped.too_large, dropped_invalid -> lftrace.dropped.invalid,
+ *   dropped_sampled -> lftrace.dropped.sampled, dropped_overwritten ->
+ *   lftrace.dropped.overwritten, dropped_rejected -> lftrace.dropped.rejected,
+ *   dropped_retries_exhausted -> lftrace.dropped.retries_exhausted,
+ *   partial_rejected -> lftrace.partial_rejected, truncated ->
+ *   lftrace.truncated, retries -> lftrace.retries.
+ */
+typedef struct {
+    uint32_t dropped_ring_full, dropped_too_large, dropped_invalid, dropped_sampled,
+        dropped_overwritten, dropped_rejected /* spans the server refused for good */,
+        dropped_retries_exhausted, partial_rejected /* OTLP partial_success rejected_spans */,
+        truncated, retries;
+} lft_otlp_diag_t;
+
 /* A batch: items of one reader snapshot. */
 typedef struct {
     lft_client_t *client;
-    lft_reader_t *reader;
-    lft_otlp_item_t *items;
+    lft_reader_t *reader;       /* may be NULL when count is 0 */
+    lft_otlp_item_t *items;     /* may be NULL when count is 0 */
     size_t count;
+    const lft_otlp_diag_t *diag; /* NULL: no diagnostics in the request */
 } lft_otlp_batch_t;
 
 /*
  * Collect up to cap exportable observations from reader's snapshot into
- * items (caller-owned) and set batch. Returns the number collected. The
- * reader must be open; records are not released.
+ * items (caller-owned), in snapshot order, and set every field of batch
+ * (diag = NULL). Returns the number collected. The reader must be open;
+ * records are not released.
  */
 size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_item_t *items,
                         size_t cap, lft_otlp_batch_t *batch);
 
 /*
- * Encode batch as an ExportTraceServiceRequest (protobuf) into sink.
- * Returns LFT_OK, LFT_ERR_NO_WALL_CLOCK while the date is unknown (nothing
- * written), or LFT_ERR_ARG. Write errors are left in sink->err.
+ * The records item i of b consists of, i.e. the records to release once the
+ * server has acknowledged that span: its END, EVENT or (end lost) START record
+ * (item.pos); its START record (item.start_pos, when has_start); and every
+ * UPDATE record of its serial in the snapshot. The START of the item's trace
+ * (and the trace's updates) belong to the trace's own item, never to a
+ * child's. Writes at most cap positions (absolute ring positions, in snapshot
+ * order, each once) to pos_out and returns how many records the item has;
+ * a return value above cap means pos_out was too small (what was written is
+ * the first cap of them). Returns 0 when b, its reader or item i is missing.
+ * The reader must still be open. O(records in the snapshot).
+ * The encoders apply at most 32 UPDATEs of one observation (the first 32 in
+ * snapshot order); any further ones are listed here all the same.
+ */
+size_t lft_otlp_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_out, size_t cap);
+
+/*
+ * Encode batch as an ExportTraceServiceRequest (protobuf) into sink: one
+ * ResourceSpans with the resource (and batch->diag counters), one ScopeSpans
+ * (scope "lftrace") and one span per item. A batch of zero items is valid (a
+ * request that carries only the resource, e.g. the diagnostics); then items
+ * and reader may be NULL and the wall clock is not needed.
+ * Returns LFT_OK, LFT_ERR_NO_WALL_CLOCK while the date is unknown and count
+ * > 0 (nothing written), or LFT_ERR_ARG (NULL batch, sink or client, or
+ * count > 0 without items or reader). Write errors are left in sink->err.
  */
 lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 
