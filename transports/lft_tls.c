@@ -365,6 +365,9 @@ static void lft_tls_close(void *ctx)
 {
     lft_tls_t *t = ctx;
 
+    if (t == NULL || !t->ready) {
+        return;
+    }
     if (t->open) {
         /* best effort, bounded: a pending record first, then the alert */
         lft_tls_op_begin(t, t->read_timeout_ms, t->read_timeout_ms);

@@ -18,11 +18,16 @@
  *   lft_stream_t s = { &lft_tls_ops, &tls };
  *   s.ops->connect(s.ctx, "192.0.2.7", 443, 5000);   then s.ops->send / recv
  *
- * Memory. lft_tls_t holds the mbedTLS contexts (caller storage, about 2 KB);
- * mbedTLS allocates the rest - about 37 KB for the record buffers from
- * lft_tls_init on, up to about 45 KB more during a full handshake, 1.5-2 KB
- * for the saved session - through mbedtls_calloc/mbedtls_free. To keep that
- * in a caller-provided lft_arena (lft_arena.h, 64 KB recommended):
+ * Memory. lft_tls_t holds the mbedTLS contexts (caller storage, about
+ * 2.4 KB - but 40 KB with Debian's config, whose MBEDTLS_HAVEGE_C puts 38 KB
+ * of HAVEGE state into mbedtls_entropy_context). mbedTLS allocates the rest
+ * through mbedtls_calloc/mbedtls_free; measured in an lft_arena against a
+ * P-256 server (tests/unit/test_tls.c): 37.8 KB from lft_tls_init on (the
+ * two 16 KB record buffers, CA, config), a peak of 45.5 KB in a full
+ * handshake plus request, 43.6 KB in a resumed one (the saved session, a
+ * ticket and a copy of the peer certificate, takes 1.5-2 KB). To keep all
+ * of it in a caller-provided lft_arena (lft_arena.h; 64 KB leaves room for
+ * longer chains and RSA):
  *   - Debian's prebuilt mbedTLS (no MBEDTLS_PLATFORM_MEMORY): link the
  *     program with lftrace_tls_wrap and call lft_tls_wrap_install(&arena)
  *     (port/posix/lft_tls_wrap.h).
