@@ -19,7 +19,7 @@
  *   s.ops->connect(s.ctx, "192.0.2.7", 443, 5000);   then s.ops->send / recv
  *
  * Memory. lft_tls_t holds the mbedTLS contexts (caller storage, about
- * 2.4 KB - but 40 KB with Debian's config, whose MBEDTLS_HAVEGE_C puts 38 KB
+ * 3.5 KB - but 40 KB with Debian's config, whose MBEDTLS_HAVEGE_C puts 38 KB
  * of HAVEGE state into mbedtls_entropy_context). mbedTLS allocates the rest
  * through mbedtls_calloc/mbedtls_free; measured in an lft_arena against a
  * P-256 server (tests/unit/test_tls.c): 37.8 KB from lft_tls_init on (the
@@ -43,6 +43,7 @@
  *       ...
  *       lft_arena_init(&tls_arena, buf, sizeof buf);
  *       mbedtls_platform_set_calloc_free(tls_calloc, tls_free);
+ *       cfg.arena = &tls_arena;
  *
  *     (lock around the two calls when several threads use mbedTLS.)
  * An exhausted arena makes the failing call return LFT_ERR_NO_MEMORY.
