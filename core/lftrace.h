@@ -213,7 +213,8 @@ typedef struct {
                                      may have stored the first copy) */
     uint32_t handshakes_full;
     uint32_t handshakes_resumed;
-    uint32_t handshakes_failed;   /* TLS handshakes that failed (verification included) */
+    uint32_t handshakes_failed;   /* TLS connections that failed before or during the handshake
+                                     (TCP errors and certificate refusals included) */
     uint64_t bytes_sent;          /* HTTP request bytes (head and body) handed to the stream */
     int32_t last_error;           /* last transport error (lft_err_t), 0 if none */
     uint16_t last_status;         /* HTTP status of the last reply, 0 if none */

@@ -37,8 +37,9 @@ uint64_t lft_port_time_unix_us(void);
 /*
  * Fill buf with len bytes of entropy for seeding the id generator.
  * Returns 0 on success, a negative value when no entropy is available
- * (lft_client_init then fails with LFT_ERR_ENTROPY). Called only from
- * lft_client_init, never with the lock held.
+ * (lft_client_init then fails with LFT_ERR_ENTROPY). Called from
+ * lft_client_init, lft_export_init and lft_tls_init (seeding the TLS random
+ * generator), never with the lock held.
  */
 int lft_port_entropy(void *buf, size_t len);
 

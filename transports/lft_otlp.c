@@ -675,14 +675,14 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 lft_attr(out, &a);
                 break;
             case LFT_F_LEVEL:
-                /* DEFAULT is Langfuse's default; ERROR travels as status code 2 */
-                if (f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
+                /* compact: DEFAULT is Langfuse's default; ERROR travels as status code 2 */
+                if (!LFT_OTLP_COMPACT || f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
                     const char *lvl = lft_level_name((lft_level_t)f.i);
                     lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
                 }
                 break;
             case LFT_F_STATUS:
-                if (!lft_is_error(src)) { /* else status.message carries it */
+                if (!LFT_OTLP_COMPACT || !lft_is_error(src)) { /* else status.message has it */
                     lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
                 }
                 break;
@@ -692,8 +692,11 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 }
                 break;
             case LFT_F_MODEL:
-                /* Langfuse takes the model from gen_ai.request.model, as other
-                 * OTel backends do: no langfuse.observation.model.name */
+                /* Langfuse also takes the model from gen_ai.request.model, as
+                 * other OTel backends do (compact: only from there) */
+                if (!LFT_OTLP_COMPACT) {
+                    lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
+                }
                 lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
                 break;
             case LFT_F_PARAM_STR:
@@ -704,8 +707,10 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 break;
             case LFT_F_USAGE: {
                 const char *key = lft_usage_attr(&f);
-                if (key == NULL) {
+                if (key == NULL || !LFT_OTLP_COMPACT) {
                     other_usage = 1;
+                }
+                if (key == NULL) {
                 } else if (!lft_str_eq(f.key, f.key_len, "total") || !lft_total_is_sum(src)) {
                     lft_attr_num(out, key, LFT_AV_INT, f.i, 0.0);
                 }
@@ -739,8 +744,8 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             }
         }
     }
-    /* usage_details (every key) only when gen_ai.usage.* cannot say it all:
-     * Langfuse then reads it instead of gen_ai.usage.* */
+    /* usage_details (every key): always, or (compact) only when gen_ai.usage.*
+     * cannot say it all; Langfuse reads it before gen_ai.usage.* */
     static const struct {
         const char *key;
         lft_field_tag_t tag;
@@ -772,13 +777,22 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
     lft_field_t f;
     int have_tags = 0;
     /* Per observation in Langfuse, so on every span. The client's release and
-     * environment are on the resource; a trace that overrides them says so. */
-    if (lft_sources_get(src, LFT_F_RELEASE, &f) && !lft_str_eq(f.str, f.str_len, cfg->release)) {
-        lft_attr_str(out, "langfuse.release", f.str, f.str_len);
+     * environment are on the resource too; compact: only a trace that
+     * overrides them says so on its spans. */
+    if (lft_sources_get(src, LFT_F_RELEASE, &f)) {
+        if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, cfg->release)) {
+            lft_attr_str(out, "langfuse.release", f.str, f.str_len);
+        }
+    } else if (!LFT_OTLP_COMPACT && cfg->release != NULL) {
+        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
     }
-    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f) &&
-        !lft_str_eq(f.str, f.str_len, cfg->environment != NULL ? cfg->environment : "default")) {
-        lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
+    const char *env = cfg->environment != NULL ? cfg->environment : "default";
+    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f)) {
+        if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, env)) {
+            lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
+        }
+    } else if (!LFT_OTLP_COMPACT) {
+        lft_attr_str(out, "langfuse.environment", env, strlen(env));
     }
     if (is_root || !lft_sources_get(&sc->obs, LFT_F_VERSION, &f)) { /* else the span's own */
         if (lft_sources_get(src, LFT_F_VERSION, &f)) {
@@ -787,7 +801,7 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
             lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
         }
     }
-    if (!is_root && LFT_OTLP_TRACE_ATTRS_ROOT_ONLY) {
+    if (!is_root && LFT_OTLP_COMPACT) {
         return;
     }
     if (lft_sources_get(src, LFT_F_NAME, &f)) {
@@ -843,8 +857,9 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
 static void lft_span_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
 {
     int is_root = sc->item->kind == LFT_KIND_TRACE;
-    const char *type = lft_kind_name((lft_kind_t)sc->item->kind);
-    if (!is_root && strcmp(type, "span") != 0) { /* span: Langfuse's default type */
+    /* the trace's root observation is a span; compact: span is Langfuse's default */
+    const char *type = is_root ? "span" : lft_kind_name((lft_kind_t)sc->item->kind);
+    if (!LFT_OTLP_COMPACT || strcmp(type, "span") != 0) {
         lft_attr_str(out, "langfuse.observation.type", type, strlen(type));
     }
     lft_obs_attrs(out, sc, is_root);

@@ -11,36 +11,38 @@
  * once on a counting sink for Content-Length, then on a sink that writes
  * through a small scratch buffer.
  *
- * What goes on the wire. Attributes whose value is what Langfuse assumes
- * anyway are left out; everything else arrives (PROTOCOL.md 3.2):
+ * What goes on the wire (PROTOCOL.md 3.2):
  *   resource  service.name, service.version, device.id, telemetry.sdk.*,
  *             deployment.environment.name (lft_config_t.environment),
  *             langfuse.release (lft_config_t.release), and the non-zero
  *             delivery counters of lft_otlp_batch_t.diag (see below).
  *   span      name, ids, times, kind INTERNAL; status code ERROR (2) with the
- *             status message when the level is ERROR (Langfuse derives level
- *             ERROR and the status message from it);
- *             langfuse.observation.type except for plain spans (Langfuse's
- *             default type); .level for DEBUG and WARNING (DEFAULT is the
- *             default, ERROR is the status code); .status_message when not
- *             ERROR; .input / .output; .metadata.<key>;
- *             gen_ai.request.model (the model: Langfuse reads it, so no
- *             langfuse.observation.model.name); .model.parameters;
- *             gen_ai.usage.input_tokens / output_tokens / total_tokens for the
- *             usage keys input / output / total (total left out when it is
- *             the sum of the others: Langfuse computes it then), plus
- *             langfuse.observation.usage_details (all keys) only when another
- *             usage key is present; .cost_details; .completion_start_time
+ *             status message when the level is ERROR;
+ *             langfuse.observation.type; .level; .status_message; .input /
+ *             .output; .metadata.<key>; .model.name and gen_ai.request.model;
+ *             .model.parameters; .usage_details (every key) and
+ *             gen_ai.usage.input_tokens / output_tokens (total_tokens too
+ *             unless it is their sum); .cost_details; .completion_start_time
  *             (ISO-8601); .prompt.name and the integer .prompt.version;
  *             langfuse.version (the observation's, else the trace's, else
- *             lft_config_t.version); langfuse.release / langfuse.environment
- *             only when the trace overrides the client's value.
+ *             lft_config_t.version); langfuse.release and
+ *             langfuse.environment (the trace's, else the client's).
  *   trace     langfuse.trace.name, user.id, session.id, langfuse.trace.tags,
  *             langfuse.trace.metadata.<key>, langfuse.trace.public: on every
  *             span of the trace (Langfuse v4 guidance: each observation is
- *             then filterable by them), or only on the root span when
- *             LFT_OTLP_TRACE_ATTRS_ROOT_ONLY is 1. The root span also carries
+ *             then filterable by them). The root span also carries
  *             langfuse.trace.input / .output.
+ *
+ * LFT_OTLP_COMPACT (compile-time, default 0) trades that completeness for
+ * bytes on the wire, relying on what Langfuse assumes or derives anyway: the
+ * trace fields go on the root span only; no langfuse.observation.type for
+ * spans (Langfuse's default) and no level DEFAULT; ERROR only as the status
+ * code and message; the model only as gen_ai.request.model; usage_details
+ * only for keys gen_ai.usage.* cannot carry; release and environment only
+ * on the resource unless a trace overrides them. Langfuse builds the same
+ * trace, but in its v4 observation views only the root observation can then
+ * be filtered by the trace fields, and backends other than Langfuse see less.
+ * Define it for the whole build (-DLFT_OTLP_COMPACT=1).
  */
 #ifndef LFT_OTLP_H
 #define LFT_OTLP_H
@@ -55,17 +57,8 @@
 extern "C" {
 #endif
 
-/*
- * LFT_OTLP_TRACE_ATTRS_ROOT_ONLY (compile-time, default 0). 0: the trace's
- * name, user id, session id, tags, metadata and public flag go on every span,
- * as Langfuse's v4 guidance asks, so every observation can be filtered by
- * them. 1: they go only on the root span (the trace itself), which makes a
- * request much smaller; Langfuse still builds the same trace, but in its v4
- * observation views only the root observation can be filtered by those
- * fields. Define it for the whole build (-DLFT_OTLP_TRACE_ATTRS_ROOT_ONLY=1).
- */
-#ifndef LFT_OTLP_TRACE_ATTRS_ROOT_ONLY
-#define LFT_OTLP_TRACE_ATTRS_ROOT_ONLY 0
+#ifndef LFT_OTLP_COMPACT
+#define LFT_OTLP_COMPACT 0
 #endif
 
 /* One exportable observation, by the positions of its records in the snapshot. */

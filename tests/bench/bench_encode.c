@@ -233,7 +233,7 @@ int main(int argc, char **argv)
     printf("bytes per support-query trace: protobuf %" PRIu64 " B, json %" PRIu64
            " B (one trace per request%s)\n",
            one[0], one[1],
-           LFT_OTLP_TRACE_ATTRS_ROOT_ONLY ? ", LFT_OTLP_TRACE_ATTRS_ROOT_ONLY" : "");
+           LFT_OTLP_COMPACT ? ", LFT_OTLP_COMPACT" : "");
     printf("  in %d-span requests: protobuf %.0f B, json %.0f B per trace (+ %" PRIu64 " / %" PRIu64
            " B per request for the resource)\n",
            BATCH, (double)(full[0] - empty[0]) / 16.0, (double)(full[1] - empty[1]) / 16.0,

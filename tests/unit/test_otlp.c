@@ -8,11 +8,13 @@
  *  - A second flow sets every other field (model parameters, cost, prompt,
  *    custom usage keys, observation metadata, WARNING/DEBUG levels, trace
  *    input/output, public, release/version/environment overrides).
- *  - Attributes whose value Langfuse assumes anyway are absent, and no span
- *    carries a key twice.
- *  - LFT_OTLP_TRACE_ATTRS_ROOT_ONLY=1: this file also compiles lft_otlp.c
- *    itself with the option set, under other names (root_only_*), so both
- *    builds of the encoder are tested against the same recorded data.
+ *  - Compact: attributes whose value Langfuse assumes anyway are absent; in
+ *    both builds no span carries a key twice.
+ *  - LFT_OTLP_COMPACT=1: this file also compiles lft_otlp.c itself with the
+ *    option set, under other names (root_only_*: the trace fields go on the
+ *    root only), so both builds of the encoder are tested against the same
+ *    recorded data. The tables below state the compact build's attributes;
+ *    the *_full tables what the default build sends instead or as well.
  *  - Delivery diagnostics on the resource, requests with zero spans, and the
  *    records each item consists of (lft_otlp_item_records).
  */
@@ -24,7 +26,7 @@
 #include "lft_port_test.h"
 #include "lft_test.h"
 
-/* The encoder again, built with the trace attributes on the root span only,
+/* The encoder again, built with LFT_OTLP_COMPACT (trace attributes on the root span only),
  * its public functions renamed root_only_*. */
 size_t root_only_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_item_t *items,
                          size_t cap, lft_otlp_batch_t *batch);
@@ -32,8 +34,8 @@ size_t root_only_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos
 lft_err_t root_only_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 lft_err_t root_only_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 void root_only_iso8601(uint64_t unix_us, char out[28]);
-#undef LFT_OTLP_TRACE_ATTRS_ROOT_ONLY
-#define LFT_OTLP_TRACE_ATTRS_ROOT_ONLY 1
+#undef LFT_OTLP_COMPACT
+#define LFT_OTLP_COMPACT 1
 #define lft_otlp_collect root_only_collect
 #define lft_otlp_item_records root_only_item_records
 #define lft_otlp_encode_proto root_only_encode_proto
@@ -380,6 +382,28 @@ static void check_expect(int json, const expect_t *e, size_t n, const char *what
     }
 }
 
+/* The compact table common[], with the default build's full[] entries
+ * replacing those of the same span and key (and added) unless compact. */
+static void check_expect_mode(int json, int compact, const expect_t *common, size_t n,
+                              const expect_t *full, size_t nf, const char *what)
+{
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t k = 0; !compact && k < nf; k++) {
+            int same_span = (common[i].span == NULL && full[k].span == NULL) ||
+                            (common[i].span != NULL && full[k].span != NULL &&
+                             strcmp(common[i].span, full[k].span) == 0);
+            replaced |= same_span && strcmp(common[i].key, full[k].key) == 0;
+        }
+        if (!replaced) {
+            check_expect(json, &common[i], 1, what);
+        }
+    }
+    if (!compact) {
+        check_expect(json, full, nf, what);
+    }
+}
+
 /* No span and not the resource carries a key twice. */
 static void check_no_duplicate_keys(int json)
 {
@@ -435,8 +459,23 @@ static const expect_t support_common[] = {
     { "support-query", "langfuse.environment", '-', NULL }, /* from the resource */
 };
 
+/* The default build's support-query attributes beyond the compact ones. */
+static const expect_t support_full[] = {
+    { "retrieval", "langfuse.observation.type", 'S', "span" },
+    { "support-query", "langfuse.observation.type", 'S', "span" },
+    { "llm-answer", "langfuse.observation.model.name", 'S', "gpt-4o-mini" },
+    { "llm-answer", "langfuse.observation.usage_details", 'S',
+      "{\\\"input\\\":42,\\\"output\\\":18,\\\"total\\\":60}" },
+    { "llm-answer", "langfuse.observation.level", 'S', "ERROR" },
+    { "llm-answer", "langfuse.observation.status_message", 'S', "timeout" },
+    { "support-query", "langfuse.environment", 'S', "production" },
+    { "retrieval", "langfuse.environment", 'S', "production" },
+    { "rerank", "langfuse.environment", 'S', "production" },
+    { "llm-answer", "langfuse.environment", 'S', "production" },
+};
+
 /* The trace's fields, expected on every span by default and only on the
- * root with LFT_OTLP_TRACE_ATTRS_ROOT_ONLY. */
+ * root with LFT_OTLP_COMPACT. */
 static const char *const trace_spans[] = { "support-query", "retrieval", "llm-answer", "rerank" };
 
 static void check_support_trace_attrs(int json, int root_only)
@@ -473,8 +512,8 @@ static void check_support_proto(int root_only)
     LFT_CHECK(view_has(llm, "status {\n        message: \"timeout\"\n        code: STATUS_CODE_ERROR"));
     LFT_CHECK(!view_has(span_view(0, "retrieval"), "status {"));
     LFT_CHECK(!view_has(span_view(0, "support-query"), "parent_span_id:"));
-    check_expect(0, support_common, sizeof support_common / sizeof support_common[0],
-                 "support-query");
+    check_expect_mode(0, root_only, support_common, sizeof support_common / sizeof support_common[0],
+                      support_full, sizeof support_full / sizeof support_full[0], "support-query");
     check_support_trace_attrs(0, root_only);
     check_no_duplicate_keys(0);
 }
@@ -493,8 +532,8 @@ static void check_support_json(int root_only)
     }
     LFT_CHECK(view_has(span_view(1, "llm-answer"), "\"status\":{\"code\":2,\"message\":\"timeout\"}"));
     LFT_CHECK(!view_has(span_view(1, "retrieval"), "\"status\""));
-    check_expect(1, support_common, sizeof support_common / sizeof support_common[0],
-                 "support-query");
+    check_expect_mode(1, root_only, support_common, sizeof support_common / sizeof support_common[0],
+                      support_full, sizeof support_full / sizeof support_full[0], "support-query");
     check_support_trace_attrs(1, root_only);
     check_no_duplicate_keys(1);
     /* ids are lowercase hex of the right length */
@@ -600,9 +639,17 @@ static const expect_t all_fields[] = {
     { "full", "langfuse.observation.metadata.region", '-', NULL },
 };
 
+/* The default build's all-fields attributes beyond the compact ones. */
+static const expect_t all_fields_full[] = {
+    { "gen", "langfuse.observation.model.name", 'S', "m-1" },
+    { "plain", "langfuse.observation.type", 'S', "span" },
+    { "plain", "langfuse.observation.level", 'S', "DEFAULT" },
+};
+
 static void check_all_fields(int json, int root_only)
 {
-    check_expect(json, all_fields, sizeof all_fields / sizeof all_fields[0], "all-fields");
+    check_expect_mode(json, root_only, all_fields, sizeof all_fields / sizeof all_fields[0],
+                      all_fields_full, sizeof all_fields_full / sizeof all_fields_full[0], "all-fields");
     static const char *const children[] = { "gen", "plain" };
     for (size_t s = 0; s < 2; s++) {
         int absent = root_only;
@@ -951,7 +998,7 @@ int main(void)
     LFT_RUN(test_item_records);
     LFT_RUN(test_item_records_end_lost);
     printf("support-query request: protobuf %zu B, json %zu B (trace fields on every span); "
-           "protobuf %zu B, json %zu B (LFT_OTLP_TRACE_ATTRS_ROOT_ONLY)\n",
+           "protobuf %zu B, json %zu B (LFT_OTLP_COMPACT)\n",
            sizes[0][0], sizes[0][1], sizes[1][0], sizes[1][1]);
     return LFT_TEST_REPORT();
 }

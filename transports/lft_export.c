@@ -1,0 +1,1008 @@
+/*
+ * lft_export.c - flush policy and delivery state machine (see lft_export.h).
+ *
+ * One delivery cycle: open a reader snapshot, count what is ready, send one
+ * OTLP request (a batch of ended observations, or only the loss counters)
+ * and then the scores, release what the server acknowledged or refused for
+ * good, close the snapshot (which reclaims ring space), and arm a backoff
+ * when the attempt must be repeated.
+ */
+#include "lft_export.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <mbedtls/base64.h>
+
+#include "lft_port.h"
+#include "lft_record.h"
+#include "lft_scores.h"
+
+#define LFT_EXPORT_DEFAULT_MAX_REQUEST (1024u * 1024u)
+#define LFT_EXPORT_DEFAULT_CONNECT_MS 10000u
+#define LFT_EXPORT_DEFAULT_IO_MS 5000u
+#define LFT_EXPORT_DEFAULT_RETRY_BASE_MS 1000u
+#define LFT_EXPORT_DEFAULT_RETRY_CAP_MS 60000u
+#define LFT_EXPORT_DEFAULT_RETRY_AFTER_MAX_MS 600000u
+#define LFT_EXPORT_DEFAULT_HIGH_WATER 75u
+
+#define LFT_EXPORT_MAGIC 0x4C465445u /* "LFTE" */
+
+/* Per-score outcome inside one 207 reply. */
+#define LFT_SCORE_PENDING 0u
+#define LFT_SCORE_DONE 1u     /* acknowledged: release */
+#define LFT_SCORE_DROP 2u     /* refused for good: release and count */
+#define LFT_SCORE_RETRY 3u    /* per-event 5xx: keep */
+
+/* ------------------------------------------------------------- helpers */
+
+static uint64_t lft_now_us(void)
+{
+    return lft_port_time_mono_us();
+}
+
+/* The client's monotonic offset of now (what records store). */
+static int64_t lft_offset_now(const lft_client_t *c)
+{
+    return (int64_t)(lft_port_time_mono_us() - c->epoch_mono_us);
+}
+
+/* Is the client usable (initialised)? */
+static int lft_client_alive(lft_client_t *c)
+{
+    lft_stats_t s;
+    return lft_client_stats(c, &s) == LFT_OK;
+}
+
+static void lft_log(const lft_exporter_t *ex, int level, const char *fmt, const char *a, long n)
+{
+    char msg[200];
+    if (ex->cfg.log == NULL) {
+        return;
+    }
+    (void)snprintf(msg, sizeof msg, fmt, a, n);
+    ex->cfg.log(ex->cfg.log_ctx, level, msg);
+}
+
+/* Add to a transport counter of the client under the port lock. */
+static void lft_stat_add(lft_exporter_t *ex, size_t offset, uint32_t n)
+{
+    uint32_t st = lft_port_lock();
+    uint32_t *field = (uint32_t *)(void *)((uint8_t *)&ex->client->stats + offset);
+    *field += n;
+    lft_port_unlock(st);
+}
+
+#define LFT_STAT(ex, field, n) lft_stat_add((ex), offsetof(lft_stats_t, field), (uint32_t)(n))
+
+static void lft_stat_error(lft_exporter_t *ex, lft_err_t err, uint16_t status)
+{
+    uint32_t st = lft_port_lock();
+    ex->client->stats.last_error = (int32_t)err;
+    if (status != 0) {
+        ex->client->stats.last_status = status;
+    }
+    lft_port_unlock(st);
+}
+
+static uint64_t lft_rng_next(lft_exporter_t *ex)
+{
+    /* xorshift64* */
+    uint64_t x = ex->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    ex->rng = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+/* Arm the backoff after a failed attempt: full jitter in
+ * [0, min(cap, base * 2^attempts)], at least retry_after_ms when given. */
+static void lft_backoff(lft_exporter_t *ex, uint64_t retry_after_ms)
+{
+    uint64_t ceiling = ex->cfg.retry_base_ms;
+    for (uint32_t i = 0; i < ex->attempts && ceiling < ex->cfg.retry_cap_ms; i++) {
+        ceiling *= 2u;
+    }
+    if (ceiling > ex->cfg.retry_cap_ms) {
+        ceiling = ex->cfg.retry_cap_ms;
+    }
+    uint64_t delay = lft_rng_next(ex) % (ceiling + 1u);
+    if (retry_after_ms > ex->cfg.retry_after_max_ms) {
+        retry_after_ms = ex->cfg.retry_after_max_ms;
+    }
+    if (delay < retry_after_ms) {
+        delay = retry_after_ms;
+    }
+    if (ex->attempts < 64u) {
+        ex->attempts++;
+    }
+    ex->next_try_us = lft_now_us() + delay * 1000u;
+}
+
+/* ------------------------------------------------------------- stream */
+
+static void lft_conn_close(lft_exporter_t *ex)
+{
+    if (ex->connected) {
+        ex->top.ops->close(ex->top.ctx);
+        ex->connected = 0;
+    }
+}
+
+static lft_err_t lft_conn_open(lft_exporter_t *ex)
+{
+    if (ex->connected) {
+        return LFT_OK;
+    }
+    const char *addr = ex->cfg.connect_host != NULL ? ex->cfg.connect_host : ex->cfg.host;
+    lft_tls_stats_t before, after;
+    if (ex->use_tls) {
+        lft_tls_stats(&ex->tls, &before);
+    }
+    lft_err_t err = ex->top.ops->connect(ex->top.ctx, addr, ex->cfg.port, ex->cfg.connect_timeout_ms);
+    if (ex->use_tls) {
+        lft_tls_stats(&ex->tls, &after);
+        uint32_t st = lft_port_lock();
+        ex->client->stats.handshakes_full += after.handshakes_full - before.handshakes_full;
+        ex->client->stats.handshakes_resumed += after.handshakes_resumed - before.handshakes_resumed;
+        ex->client->stats.handshakes_failed += after.handshakes_failed - before.handshakes_failed;
+        lft_port_unlock(st);
+    }
+    if (err != LFT_OK) {
+        ex->top.ops->close(ex->top.ctx);
+        return err;
+    }
+    ex->connected = 1;
+    return LFT_OK;
+}
+
+/* Write all n bytes (lft_sink_write_fn). */
+static int lft_conn_write(void *ctx, const uint8_t *p, size_t n)
+{
+    lft_exporter_t *ex = ctx;
+    while (n > 0) {
+        int r = ex->top.ops->send(ex->top.ctx, p, n, ex->cfg.io_timeout_ms);
+        if (r <= 0) {
+            return r < 0 ? r : LFT_ERR_CLOSED;
+        }
+        p += (size_t)r;
+        n -= (size_t)r;
+        uint32_t st = lft_port_lock();
+        ex->client->stats.bytes_sent += (uint64_t)r;
+        lft_port_unlock(st);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- request */
+
+/* A request body: encode(ctx, sink) writes it (the same bytes every call). */
+typedef lft_err_t (*lft_body_fn)(void *ctx, lft_sink_t *sink);
+
+typedef enum {
+    LFT_SENT_NOTHING = 0, /* failed before the body was completely sent */
+    LFT_SENT_BODY = 1,    /* the body went out, no complete reply */
+    LFT_SENT_REPLY = 2    /* a complete reply is in ex->resp */
+} lft_sent_t;
+
+static int lft_read_reply(lft_exporter_t *ex, int *any_byte)
+{
+    (void)lft_http_resp_init(&ex->resp, ex->reply, sizeof ex->reply);
+    *any_byte = 0;
+    for (;;) {
+        int r = ex->top.ops->recv(ex->top.ctx, ex->rx, sizeof ex->rx, ex->cfg.io_timeout_ms);
+        if (r == 0) {
+            int e = lft_http_resp_eof(&ex->resp);
+            return e == LFT_HTTP_DONE ? LFT_OK : (e == LFT_HTTP_ERR_NO_RESPONSE ? LFT_ERR_CLOSED : LFT_ERR_HTTP);
+        }
+        if (r < 0) {
+            return r;
+        }
+        *any_byte = 1;
+        size_t used = 0;
+        int e = lft_http_resp_feed(&ex->resp, ex->rx, (size_t)r, &used);
+        if (e == LFT_HTTP_DONE) {
+            /* Nothing was pipelined: bytes after the reply mean the framing is off. */
+            if (used != (size_t)r || !ex->resp.keep_alive) {
+                lft_conn_close(ex);
+            }
+            return LFT_OK;
+        }
+        if (e != LFT_HTTP_MORE) {
+            return LFT_ERR_HTTP;
+        }
+    }
+}
+
+/*
+ * Send one POST and read its reply. A reused keep-alive connection that the
+ * server closed meanwhile (the request fails before any reply byte) is
+ * replaced once at once. Returns LFT_OK with the reply in ex->resp, or the
+ * transport error; *sent says how far it got.
+ */
+static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *ctype,
+                             lft_body_fn body, void *body_ctx, lft_sent_t *sent)
+{
+    lft_sink_t count;
+    lft_sink_init_count(&count);
+    lft_err_t err = body(body_ctx, &count);
+    *sent = LFT_SENT_NOTHING;
+    if (err != LFT_OK) {
+        return err;
+    }
+    static const char *const names[] = { "x-langfuse-ingestion-version", "x-langfuse-sdk-name",
+                                         "x-langfuse-sdk-version", "x-langfuse-public-key" };
+    lft_http_header_t extra[4] = { { names[0], "4" },
+                                   { names[1], "lftrace" },
+                                   { names[2], LFTRACE_VERSION },
+                                   { names[3], ex->cfg.public_key } };
+    lft_http_request_t req;
+    memset(&req, 0, sizeof req);
+    req.host = ex->cfg.host;
+    req.port = (ex->cfg.port == 443u && ex->use_tls) || (ex->cfg.port == 80u && !ex->use_tls) ? 0u : ex->cfg.port;
+    req.path = path;
+    req.content_type = ctype;
+    req.content_length = count.total;
+    req.auth_basic = ex->auth;
+    req.user_agent = "lftrace/" LFTRACE_VERSION;
+    req.extra = extra;
+    req.extra_count = 4;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        const int reused = ex->connected;
+        err = lft_conn_open(ex);
+        if (err != LFT_OK) {
+            return err;
+        }
+        size_t head_len = 0;
+        err = lft_http_request_head((char *)ex->scratch, sizeof ex->scratch, &req, &head_len);
+        if (err != LFT_OK) {
+            return err;
+        }
+        int w = lft_conn_write(ex, ex->scratch, head_len);
+        lft_sink_t out;
+        if (w == 0) {
+            lft_sink_init(&out, ex->scratch, sizeof ex->scratch, lft_conn_write, ex);
+            out.limit = count.total;
+            err = body(body_ctx, &out);
+            w = lft_sink_flush(&out);
+            if (err == LFT_OK && w == 0 && out.total != count.total) {
+                w = LFT_ERR_ARG; /* the two passes disagree: never send a wrong length */
+            }
+        }
+        if (err != LFT_OK) {
+            lft_conn_close(ex);
+            return err;
+        }
+        int any = 0;
+        if (w == 0) {
+            *sent = LFT_SENT_BODY;
+            LFT_STAT(ex, requests, 1u);
+            w = lft_read_reply(ex, &any);
+            if (w == 0) {
+                *sent = LFT_SENT_REPLY;
+                return LFT_OK;
+            }
+        }
+        lft_conn_close(ex);
+        /* A reused keep-alive connection the server had closed: nothing at
+         * all came back. Go once more on a new connection; if the body had
+         * gone out, the server may have it (counted as maybe duplicated). */
+        if (!reused || any || (*sent == LFT_SENT_BODY && w != LFT_ERR_CLOSED)) {
+            return (lft_err_t)w;
+        }
+        if (*sent == LFT_SENT_BODY) {
+            ex->resent = 1;
+        }
+        *sent = LFT_SENT_NOTHING;
+    }
+    return LFT_ERR_CLOSED;
+}
+
+/* ------------------------------------------------------------- bodies */
+
+typedef struct {
+    lft_otlp_batch_t batch;
+    lft_otlp_diag_t diag;
+    int json;
+} lft_otlp_body_t;
+
+static lft_err_t lft_otlp_body(void *ctx, lft_sink_t *sink)
+{
+    lft_otlp_body_t *b = ctx;
+    return b->json ? lft_otlp_encode_json(&b->batch, sink) : lft_otlp_encode_proto(&b->batch, sink);
+}
+
+/* The empty export that asks the server for its Date. */
+static lft_err_t lft_probe_body(void *ctx, lft_sink_t *sink)
+{
+    if (*(const int *)ctx) {
+        lft_sink_put(sink, "{}", 2u);
+    }
+    return LFT_OK;
+}
+
+typedef struct {
+    lft_client_t *client;
+    lft_reader_t *reader;
+    const uint32_t *pos;
+    size_t count;
+} lft_scores_body_t;
+
+static lft_err_t lft_scores_batch_body(void *ctx, lft_sink_t *sink)
+{
+    lft_scores_body_t *b = ctx;
+    return lft_scores_encode_batch(b->client, b->reader, b->pos, b->count, sink);
+}
+
+static lft_err_t lft_scores_one_body(void *ctx, lft_sink_t *sink)
+{
+    lft_scores_body_t *b = ctx;
+    lft_record_t rec;
+    lft_err_t err = lft_reader_at(b->reader, b->pos[0], &rec);
+    return err != LFT_OK ? err : lft_scores_encode_one(b->client, &rec, sink);
+}
+
+/* ------------------------------------------------------------- records */
+
+static void lft_release_pos(lft_reader_t *reader, uint32_t pos)
+{
+    lft_record_t rec;
+    if (lft_reader_at(reader, pos, &rec) == LFT_OK) {
+        (void)lft_reader_release(reader, &rec);
+    }
+}
+
+/* Release every record of the first n items of batch. */
+static void lft_release_items(const lft_otlp_batch_t *batch, size_t n)
+{
+    uint32_t pos[64];
+    for (size_t i = 0; i < n; i++) {
+        size_t k = lft_otlp_item_records(batch, i, pos, sizeof pos / sizeof pos[0]);
+        if (k > sizeof pos / sizeof pos[0]) {
+            k = sizeof pos / sizeof pos[0]; /* cannot happen: START + 32 updates + END */
+        }
+        for (size_t j = 0; j < k; j++) {
+            lft_release_pos(batch->reader, pos[j]);
+        }
+    }
+}
+
+static int lft_is_ready(const lft_record_t *rec)
+{
+    return rec->type == LFT_REC_END || rec->type == LFT_REC_EVENT || rec->type == LFT_REC_SCORE ||
+           (rec->type == LFT_REC_START && (rec->flags & LFT_RECF_END_LOST));
+}
+
+static void lft_diag_fill(const lft_client_t *c, lft_otlp_diag_t *d)
+{
+    uint32_t st = lft_port_lock();
+    const lft_stats_t *s = &c->stats;
+    memset(d, 0, sizeof *d);
+    d->dropped_ring_full = s->dropped_ring_full;
+    d->dropped_too_large = s->dropped_too_large;
+    d->dropped_invalid = s->dropped_invalid;
+    d->dropped_sampled = s->dropped_sampled;
+    d->dropped_overwritten = s->dropped_overwritten;
+    d->dropped_rejected = s->dropped_rejected + s->dropped_oversize;
+    d->dropped_retries_exhausted = s->dropped_retries;
+    d->partial_rejected = s->partial_rejected;
+    d->truncated = s->truncated;
+    d->retries = s->retries;
+    lft_port_unlock(st);
+}
+
+/* Loss counters (not retries or truncations) differ from what was sent. */
+static int lft_diag_changed(const lft_otlp_diag_t *a, const lft_otlp_diag_t *b)
+{
+    return a->dropped_ring_full != b->dropped_ring_full || a->dropped_too_large != b->dropped_too_large ||
+           a->dropped_invalid != b->dropped_invalid || a->dropped_overwritten != b->dropped_overwritten ||
+           a->dropped_rejected != b->dropped_rejected ||
+           a->dropped_retries_exhausted != b->dropped_retries_exhausted ||
+           a->partial_rejected != b->partial_rejected;
+}
+
+/* ------------------------------------------------------------- outcomes */
+
+typedef enum {
+    LFT_OUT_DONE = 0,    /* acknowledged */
+    LFT_OUT_SPLIT = 1,   /* 413 or OTLP 400 with more than one item: halve the batch, go again */
+    LFT_OUT_DROP = 2,    /* refused for good (dropped_rejected) */
+    LFT_OUT_GIVE_UP = 3, /* max_attempts failures in a row (dropped_retries) */
+    LFT_OUT_RETRY = 4    /* retry later (backoff armed) */
+} lft_outcome_t;
+
+/* Learn the wall clock from the reply's Date when the client has none. */
+static void lft_learn_date(lft_exporter_t *ex)
+{
+    uint64_t unix_us;
+    if (ex->resp.has_date && lft_time_to_unix_us(ex->client, lft_offset_now(ex->client), &unix_us) != LFT_OK) {
+        (void)lft_time_set_unix_s(ex->client, ex->resp.date_s);
+        lft_log(ex, 2, "wall clock set from the server's Date header (%s%ld)", "", (long)ex->resp.date_s);
+    }
+}
+
+/* Classify a transport result and a reply status; arms the backoff. */
+static lft_outcome_t lft_classify(lft_exporter_t *ex, lft_err_t err, lft_sent_t sent, size_t n,
+                                  int bisect_400, const char *what)
+{
+    if (ex->resent) {
+        /* lft_request sent the body again after a reply that never came. */
+        LFT_STAT(ex, maybe_duplicated, n);
+        ex->resent = 0;
+    }
+    if (err != LFT_OK) {
+        lft_stat_error(ex, err, 0);
+        if (sent == LFT_SENT_BODY) {
+            LFT_STAT(ex, maybe_duplicated, n);
+        }
+        LFT_STAT(ex, retries, 1u);
+        lft_log(ex, 1, "%s: transport error %ld, retrying later", what, (long)err);
+        lft_backoff(ex, 0);
+        return LFT_OUT_RETRY;
+    }
+    lft_learn_date(ex);
+    const uint16_t status = ex->resp.status;
+    if (status >= 200u && status < 300u) {
+        lft_stat_error(ex, LFT_OK, status);
+        ex->attempts = 0;
+        ex->next_try_us = 0;
+        return LFT_OUT_DONE;
+    }
+    lft_log(ex, status >= 500u ? 1 : 0, "%s: HTTP %ld", what, (long)status);
+    if (status == 413u || (status == 400u && bisect_400)) {
+        lft_stat_error(ex, LFT_ERR_REJECTED, status);
+        return n > 1u ? LFT_OUT_SPLIT : LFT_OUT_DROP;
+    }
+    if (status == 408u || status == 429u || status >= 500u) {
+        uint64_t delay_s = 0;
+        uint64_t now_us = 0;
+        (void)lft_time_to_unix_us(ex->client, lft_offset_now(ex->client), &now_us);
+        int has_delay = lft_http_resp_retry_after(&ex->resp, now_us / 1000000u, &delay_s);
+        lft_stat_error(ex, LFT_ERR_NET, status);
+        LFT_STAT(ex, retries, 1u);
+        if (ex->cfg.max_attempts != 0u && ex->attempts + 1u >= ex->cfg.max_attempts) {
+            ex->attempts = 0;
+            return LFT_OUT_GIVE_UP;
+        }
+        lft_backoff(ex, has_delay ? delay_s * 1000u : 0u);
+        return LFT_OUT_RETRY;
+    }
+    lft_stat_error(ex, LFT_ERR_REJECTED, status);
+    return LFT_OUT_DROP;
+}
+
+/* ------------------------------------------------------------- OTLP */
+
+/* Send the first n of the collected items (n may be 0: counters only). */
+static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t n, int *progress)
+{
+    static lft_otlp_body_t body; /* large (a batch and counters); one exporter sends at a time */
+    body.batch.client = ex->client;
+    body.batch.reader = reader;
+    body.batch.items = ex->items;
+    body.batch.count = n;
+    body.batch.diag = &body.diag;
+    body.json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
+    lft_diag_fill(ex->client, &body.diag);
+
+    /* Fit max_request_bytes: halve until the body fits. */
+    for (;;) {
+        lft_sink_t count;
+        lft_sink_init_count(&count);
+        lft_err_t e = lft_otlp_body(&body, &count);
+        if (e != LFT_OK) {
+            return e;
+        }
+        if (count.total <= ex->cfg.max_request_bytes) {
+            break;
+        }
+        if (body.batch.count <= 1u) {
+            if (body.batch.count == 1u) {
+                lft_release_items(&body.batch, 1u);
+                LFT_STAT(ex, dropped_oversize, 1u);
+                lft_log(ex, 0, "observation larger than max_request_bytes dropped%s (%ld)", "",
+                        (long)count.total);
+                *progress = 1;
+            }
+            return LFT_OK;
+        }
+        body.batch.count /= 2u;
+    }
+    n = body.batch.count;
+    lft_sent_t sent;
+    lft_err_t err = lft_request(ex, ex->path_otlp, body.json ? "application/json" : "application/x-protobuf",
+                                lft_otlp_body, &body, &sent);
+    if (sent != LFT_SENT_NOTHING) {
+        LFT_STAT(ex, sent, n);
+    }
+    const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "OTLP export");
+    switch (out) {
+    case LFT_OUT_DONE: {
+        lft_reply_otlp_t po;
+        char msg[96];
+        uint64_t rejected = 0;
+        if (!ex->resp.body_truncated &&
+            lft_reply_parse_otlp(ex->resp.content_type, ex->reply, ex->resp.body_stored, ex->tokens,
+                                 sizeof ex->tokens / sizeof ex->tokens[0], msg, sizeof msg, &po) == LFT_OK) {
+            rejected = po.rejected;
+        }
+        if (rejected > 0u) {
+            LFT_STAT(ex, partial_rejected, rejected > n ? n : rejected);
+            lft_log(ex, 1, "OTLP partial success: %s (%ld rejected)", msg, (long)rejected);
+        }
+        lft_release_items(&body.batch, n);
+        LFT_STAT(ex, acknowledged, n);
+        ex->diag_sent = body.diag;
+        if (ex->batch_limit < ex->cfg.batch_max) {
+            ex->batch_limit = ex->batch_limit * 2u > ex->cfg.batch_max ? ex->cfg.batch_max : ex->batch_limit * 2u;
+        }
+        *progress = 1;
+        return LFT_OK;
+    }
+    case LFT_OUT_SPLIT:
+        ex->batch_limit = (uint32_t)(n / 2u);
+        *progress = 1;
+        return LFT_OK;
+    case LFT_OUT_DROP:
+    case LFT_OUT_GIVE_UP:
+        lft_release_items(&body.batch, n);
+        if (out == LFT_OUT_DROP) {
+            LFT_STAT(ex, dropped_rejected, n);
+        } else {
+            LFT_STAT(ex, dropped_retries, n);
+        }
+        lft_log(ex, 0, "OTLP export failed for good, observations dropped%s: %ld", "", (long)n);
+        *progress = 1;
+        return LFT_ERR_REJECTED;
+    case LFT_OUT_RETRY:
+    default:
+        return err != LFT_OK ? err : LFT_ERR_NET;
+    }
+}
+
+/* ------------------------------------------------------------- scores */
+
+typedef struct {
+    lft_exporter_t *ex;
+    lft_reader_t *reader;
+    size_t count;
+    uint32_t drops;
+    uint32_t retries;
+} lft_207_ctx_t;
+
+static void lft_on_207_item(void *ctx, const char *id, size_t id_len, int status, const char *message,
+                            size_t message_len)
+{
+    lft_207_ctx_t *c = ctx;
+    lft_exporter_t *ex = c->ex;
+    char want[LFT_SCORES_ENVELOPE_ID_LEN + 1u];
+    for (size_t i = 0; i < c->count; i++) {
+        lft_record_t rec;
+        if (ex->score_state[i] != LFT_SCORE_PENDING ||
+            lft_reader_at(c->reader, ex->score_pos[i], &rec) != LFT_OK) {
+            continue;
+        }
+        if (lft_scores_envelope_id(ex->client, &rec, want) != LFT_OK ||
+            id_len != LFT_SCORES_ENVELOPE_ID_LEN || memcmp(want, id, id_len) != 0) {
+            continue;
+        }
+        if (status >= 200 && status < 300) {
+            ex->score_state[i] = LFT_SCORE_DONE;
+        } else if (status >= 500 || status == 429 || status == 408) {
+            ex->score_state[i] = LFT_SCORE_RETRY;
+            c->retries++;
+        } else {
+            char text[120];
+            size_t k = message_len < sizeof text - 1u ? message_len : sizeof text - 1u;
+            memcpy(text, message != NULL ? message : "", message != NULL ? k : 0u);
+            text[message != NULL ? k : 0u] = '\0';
+            lft_log(ex, 0, "score refused by the server: %s (status %ld)", text, (long)status);
+            ex->score_state[i] = LFT_SCORE_DROP;
+            c->drops++;
+        }
+        return;
+    }
+}
+
+static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_t cap)
+{
+    lft_reader_t it = *reader;
+    lft_record_t rec;
+    size_t n = 0;
+    it.pos = reader->begin;
+    while (n < cap && lft_reader_next(&it, &rec) == 1) {
+        if (rec.type == LFT_REC_SCORE) {
+            ex->score_pos[n] = rec.pos;
+            ex->score_state[n] = LFT_SCORE_PENDING;
+            n++;
+        }
+    }
+    return n;
+}
+
+static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *progress)
+{
+    size_t cap = ex->cfg.scores == LFT_SCORES_API ? 1u : ex->batch_limit;
+    size_t n = lft_collect_scores(ex, reader, cap);
+    if (n == 0) {
+        return LFT_OK;
+    }
+    lft_scores_body_t body = { ex->client, reader, ex->score_pos, n };
+    lft_sent_t sent;
+    lft_err_t err;
+    if (ex->cfg.scores == LFT_SCORES_API) {
+        err = lft_request(ex, ex->path_scores, "application/json", lft_scores_one_body, &body, &sent);
+    } else {
+        err = lft_request(ex, ex->path_ingest, "application/json", lft_scores_batch_body, &body, &sent);
+    }
+    if (sent != LFT_SENT_NOTHING) {
+        LFT_STAT(ex, sent, n);
+    }
+    lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
+    if (out == LFT_OUT_DONE && ex->cfg.scores == LFT_SCORES_INGESTION) {
+        lft_207_ctx_t c = { ex, reader, n, 0, 0 };
+        lft_reply_207_t counts;
+        lft_err_t pe = lft_reply_parse_207(ex->reply, ex->resp.body_stored, ex->tokens,
+                                           sizeof ex->tokens / sizeof ex->tokens[0], lft_on_207_item, &c,
+                                           &counts);
+        if (pe != LFT_OK || ex->resp.body_truncated) {
+            /* Unreadable 207: events without a verdict are sent again. */
+            lft_log(ex, 1, "unreadable 207 reply%s (%ld)", "", (long)pe);
+        }
+        uint32_t done = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (ex->score_state[i] == LFT_SCORE_DONE || ex->score_state[i] == LFT_SCORE_DROP) {
+                lft_release_pos(reader, ex->score_pos[i]);
+                done += ex->score_state[i] == LFT_SCORE_DONE;
+            } else if (ex->score_state[i] == LFT_SCORE_PENDING && pe == LFT_OK && !ex->resp.body_truncated) {
+                /* Neither success nor error: the server does not know it; send again. */
+                c.retries++;
+            }
+        }
+        LFT_STAT(ex, acknowledged, done);
+        LFT_STAT(ex, dropped_rejected, c.drops);
+        *progress = 1;
+        if (c.retries > 0u || pe != LFT_OK) {
+            LFT_STAT(ex, retries, 1u);
+            lft_backoff(ex, 0);
+            return LFT_ERR_NET;
+        }
+        return c.drops > 0u ? LFT_ERR_REJECTED : LFT_OK;
+    }
+    switch (out) {
+    case LFT_OUT_DONE:
+        lft_release_pos(reader, ex->score_pos[0]);
+        LFT_STAT(ex, acknowledged, 1u);
+        *progress = 1;
+        return LFT_OK;
+    case LFT_OUT_SPLIT:
+        ex->batch_limit = (uint32_t)(n / 2u);
+        *progress = 1;
+        return LFT_OK;
+    case LFT_OUT_DROP:
+    case LFT_OUT_GIVE_UP:
+        for (size_t i = 0; i < n; i++) {
+            lft_release_pos(reader, ex->score_pos[i]);
+        }
+        if (out == LFT_OUT_DROP) {
+            LFT_STAT(ex, dropped_rejected, n);
+        } else {
+            LFT_STAT(ex, dropped_retries, n);
+        }
+        *progress = 1;
+        return LFT_ERR_REJECTED;
+    case LFT_OUT_RETRY:
+    default:
+        return err != LFT_OK ? err : LFT_ERR_NET;
+    }
+}
+
+/* ------------------------------------------------------------- cycle */
+
+/* Ready records in the snapshot, and how many of them are before mark. */
+static uint32_t lft_count_ready(lft_reader_t *reader, int use_mark, uint32_t mark, uint32_t *before)
+{
+    lft_reader_t it = *reader;
+    lft_record_t rec;
+    uint32_t n = 0;
+    *before = 0;
+    it.pos = reader->begin;
+    while (lft_reader_next(&it, &rec) == 1) {
+        if (lft_is_ready(&rec)) {
+            n++;
+            if (use_mark && (int32_t)(rec.pos - mark) < 0) {
+                (*before)++;
+            }
+        }
+    }
+    return n;
+}
+
+/*
+ * One delivery cycle. *before_mark receives the ready records before mark
+ * still pending afterwards (when use_mark). Returns LFT_OK, LFT_ERR_BUSY, or
+ * the first delivery error.
+ */
+static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint32_t *before_mark)
+{
+    uint64_t probe_us;
+    *before_mark = 0;
+    if (lft_time_to_unix_us(ex->client, 0, &probe_us) != LFT_OK) {
+        int json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
+        lft_sent_t sent;
+        lft_err_t err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
+                                    lft_probe_body, &json, &sent);
+        if (err == LFT_OK) {
+            lft_learn_date(ex);
+        }
+        if (lft_time_to_unix_us(ex->client, 0, &probe_us) != LFT_OK) {
+            lft_stat_error(ex, err != LFT_OK ? err : LFT_ERR_NO_WALL_CLOCK, err == LFT_OK ? ex->resp.status : 0);
+            LFT_STAT(ex, retries, 1u);
+            lft_backoff(ex, 0);
+            *before_mark = 1;
+            return err != LFT_OK ? err : LFT_ERR_NO_WALL_CLOCK;
+        }
+    }
+    lft_stats_t s;
+    (void)lft_client_stats(ex->client, &s);
+    lft_reader_t reader;
+    lft_err_t err = lft_reader_begin(ex->client, &reader);
+    if (err != LFT_OK) {
+        return err;
+    }
+    int progress = 0;
+    size_t cap = ex->batch_limit < LFT_EXPORT_BATCH_MAX ? ex->batch_limit : LFT_EXPORT_BATCH_MAX;
+    lft_otlp_batch_t batch;
+    size_t n = lft_otlp_collect(ex->client, &reader, ex->items, cap, &batch);
+    lft_otlp_diag_t now;
+    lft_diag_fill(ex->client, &now);
+    if (n > 0 || lft_diag_changed(&now, &ex->diag_sent)) {
+        err = lft_send_otlp(ex, &reader, n, &progress);
+    }
+    if (err == LFT_OK || err == LFT_ERR_REJECTED) {
+        lft_err_t e2 = lft_send_scores(ex, &reader, &progress);
+        if (err == LFT_OK) {
+            err = e2;
+        }
+    }
+    uint32_t before = 0;
+    ex->ready_left = lft_count_ready(&reader, use_mark, mark, &before);
+    ex->completed_seen = s.completed;
+    (void)lft_reader_end(&reader);
+    *before_mark = before;
+    if (ex->ready_left == 0) {
+        ex->ready_since_us = 0;
+    }
+    (void)progress;
+    return err;
+}
+
+/* ------------------------------------------------------------- public */
+
+static int lft_key_ok(const char *k)
+{
+    if (k == NULL || k[0] == '\0' || strlen(k) > LFT_EXPORT_KEY_MAX) {
+        return 0;
+    }
+    for (const char *p = k; *p != '\0'; p++) {
+        if (*p <= ' ' || *p > '~' || *p == ':') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int lft_path_join(char *out, size_t cap, const char *base, const char *path)
+{
+    int n = snprintf(out, cap, "%s%s", base != NULL ? base : "", path);
+    return n > 0 && (size_t)n < cap;
+}
+
+lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_export_config_t *cfg)
+{
+    if (ex == NULL || client == NULL || cfg == NULL) {
+        return LFT_ERR_ARG;
+    }
+    lft_stats_t s;
+    if (lft_client_stats(client, &s) != LFT_OK) {
+        return LFT_ERR_HANDLE;
+    }
+    if (cfg->host == NULL || cfg->host[0] == '\0' || !lft_key_ok(cfg->public_key) ||
+        !lft_key_ok(cfg->secret_key) || cfg->net.ops == NULL || cfg->high_water_pct > 100u ||
+        (cfg->max_request_bytes != 0u && cfg->max_request_bytes < 1024u) ||
+        (cfg->ca == NULL && !cfg->allow_plain_http) || (unsigned)cfg->format > 1u ||
+        (unsigned)cfg->scores > 1u) {
+        return LFT_ERR_CONFIG;
+    }
+    memset(ex, 0, sizeof *ex);
+    ex->client = client;
+    ex->cfg = *cfg;
+    lft_export_config_t *c = &ex->cfg;
+    if (c->max_request_bytes == 0u) {
+        c->max_request_bytes = LFT_EXPORT_DEFAULT_MAX_REQUEST;
+    }
+    if (c->batch_max == 0u || c->batch_max > LFT_EXPORT_BATCH_MAX) {
+        c->batch_max = LFT_EXPORT_BATCH_MAX;
+    }
+    if (c->connect_timeout_ms == 0u) {
+        c->connect_timeout_ms = LFT_EXPORT_DEFAULT_CONNECT_MS;
+    }
+    if (c->io_timeout_ms == 0u) {
+        c->io_timeout_ms = LFT_EXPORT_DEFAULT_IO_MS;
+    }
+    if (c->retry_base_ms == 0u) {
+        c->retry_base_ms = LFT_EXPORT_DEFAULT_RETRY_BASE_MS;
+    }
+    if (c->retry_cap_ms == 0u) {
+        c->retry_cap_ms = LFT_EXPORT_DEFAULT_RETRY_CAP_MS;
+    }
+    if (c->retry_cap_ms < c->retry_base_ms) {
+        c->retry_cap_ms = c->retry_base_ms;
+    }
+    if (c->retry_after_max_ms == 0u) {
+        c->retry_after_max_ms = LFT_EXPORT_DEFAULT_RETRY_AFTER_MAX_MS;
+    }
+    if (c->high_water_pct == 0u) {
+        c->high_water_pct = LFT_EXPORT_DEFAULT_HIGH_WATER;
+    }
+    ex->use_tls = c->ca != NULL;
+    if (c->port == 0u) {
+        c->port = ex->use_tls ? 443u : 80u;
+    }
+    if (!lft_path_join(ex->path_otlp, sizeof ex->path_otlp, c->base_path, "/api/public/otel/v1/traces") ||
+        !lft_path_join(ex->path_ingest, sizeof ex->path_ingest, c->base_path, "/api/public/ingestion") ||
+        !lft_path_join(ex->path_scores, sizeof ex->path_scores, c->base_path, "/api/public/scores")) {
+        return LFT_ERR_CONFIG;
+    }
+    /* Authorization: Basic base64(public:secret). */
+    char plain[2u * LFT_EXPORT_KEY_MAX + 2u];
+    int pn = snprintf(plain, sizeof plain, "%s:%s", c->public_key, c->secret_key);
+    size_t olen = 0;
+    if (pn <= 0 || mbedtls_base64_encode((unsigned char *)ex->auth, sizeof ex->auth, &olen,
+                                         (const unsigned char *)plain, (size_t)pn) != 0) {
+        return LFT_ERR_CONFIG;
+    }
+    memset(plain, 0, sizeof plain);
+    uint64_t seed = 0;
+    if (lft_port_entropy(&seed, sizeof seed) != 0) {
+        return LFT_ERR_ENTROPY;
+    }
+    ex->rng = seed | 1u;
+    if (ex->use_tls) {
+        lft_tls_config_t tc;
+        memset(&tc, 0, sizeof tc);
+        tc.ca = c->ca;
+        tc.ca_len = c->ca_len;
+        tc.server_name = c->host;
+        tc.handshake_timeout_ms = c->connect_timeout_ms;
+        tc.read_timeout_ms = c->io_timeout_ms;
+        tc.arena = c->tls_arena;
+        lft_err_t err = lft_tls_init(&ex->tls, &tc, c->net);
+        if (err != LFT_OK) {
+            return err;
+        }
+        ex->top.ops = &lft_tls_ops;
+        ex->top.ctx = &ex->tls;
+    } else {
+        ex->top = c->net;
+    }
+    ex->batch_limit = c->batch_max;
+    ex->completed_seen = s.completed;
+    ex->ready_left = s.pending_records > 0u ? 1u : 0u; /* re-counted by the first cycle */
+    ex->ready_since_us = ex->ready_left ? lft_now_us() : 0u;
+    ex->initialised = 1;
+    return LFT_OK;
+}
+
+/* Is a flush due now (flush policy)? */
+static int lft_due(lft_exporter_t *ex, uint64_t now)
+{
+    lft_stats_t s;
+    if (lft_client_stats(ex->client, &s) != LFT_OK) {
+        return 0;
+    }
+    uint32_t ready = ex->ready_left + (s.completed - ex->completed_seen);
+    if (ready > 0u && ex->ready_since_us == 0u) {
+        ex->ready_since_us = now;
+    }
+    const lft_config_t *cc = &ex->client->cfg;
+    uint32_t flush_at = cc->flush_at != 0u ? cc->flush_at : LFT_DEFAULT_FLUSH_AT;
+    uint32_t interval = cc->flush_interval_ms != 0u ? cc->flush_interval_ms : LFT_DEFAULT_FLUSH_INTERVAL_MS;
+    if (ready >= flush_at) {
+        return 1;
+    }
+    if (ready > 0u && now - ex->ready_since_us >= (uint64_t)interval * 1000u) {
+        return 1;
+    }
+    if (ready > 0u && (uint64_t)s.pending_bytes * 100u >= (uint64_t)s.ring_size * ex->cfg.high_water_pct) {
+        return 1;
+    }
+    lft_otlp_diag_t d;
+    lft_diag_fill(ex->client, &d);
+    if (!lft_diag_changed(&d, &ex->diag_sent)) {
+        ex->diag_since_us = 0;
+        return 0;
+    }
+    if (ex->diag_since_us == 0u) {
+        ex->diag_since_us = now;
+    }
+    return now - ex->diag_since_us >= (uint64_t)interval * 1000u;
+}
+
+lft_err_t lft_poll(lft_exporter_t *ex)
+{
+    if (ex == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (!ex->initialised || !lft_client_alive(ex->client)) {
+        return LFT_ERR_HANDLE;
+    }
+    uint64_t now = lft_now_us();
+    if (ex->next_try_us != 0u && now < ex->next_try_us) {
+        return LFT_OK;
+    }
+    if (!lft_due(ex, now)) {
+        return LFT_OK;
+    }
+    uint32_t unused;
+    lft_err_t err = lft_cycle(ex, 0, 0, &unused);
+    return err == LFT_ERR_BUSY ? LFT_OK : err;
+}
+
+lft_err_t lft_flush(lft_exporter_t *ex, uint32_t timeout_ms)
+{
+    if (ex == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if (!ex->initialised || !lft_client_alive(ex->client)) {
+        return LFT_ERR_HANDLE;
+    }
+    uint32_t st = lft_port_lock();
+    const uint32_t mark = ex->client->head_abs;
+    lft_port_unlock(st);
+    lft_stats_t s0;
+    (void)lft_client_stats(ex->client, &s0);
+    const uint32_t dropped0 = s0.dropped_rejected + s0.dropped_oversize + s0.dropped_retries;
+    const uint64_t deadline = lft_now_us() + (uint64_t)timeout_ms * 1000u;
+    for (;;) {
+        uint64_t now = lft_now_us();
+        if (ex->next_try_us != 0u && now < ex->next_try_us) {
+            if (ex->next_try_us >= deadline) {
+                return LFT_ERR_TIMEOUT;
+            }
+            uint64_t wait_ms = (ex->next_try_us - now + 999u) / 1000u;
+            lft_port_sleep_ms((uint32_t)(wait_ms > 1000u ? 1000u : wait_ms));
+            continue;
+        }
+        uint32_t before = 0;
+        lft_err_t err = lft_cycle(ex, 1, mark, &before);
+        if (err == LFT_ERR_BUSY) {
+            before = 1;
+            lft_port_sleep_ms(1u);
+        }
+        if (before == 0u) {
+            lft_stats_t s;
+            (void)lft_client_stats(ex->client, &s);
+            return s.dropped_rejected + s.dropped_oversize + s.dropped_retries != dropped0 ? LFT_ERR_REJECTED
+                                                                                             : LFT_OK;
+        }
+        if (lft_now_us() >= deadline) {
+            return LFT_ERR_TIMEOUT;
+        }
+    }
+}
+
+lft_err_t lft_export_shutdown(lft_exporter_t *ex, uint32_t timeout_ms)
+{
+    lft_err_t err = lft_flush(ex, timeout_ms);
+    if (ex != NULL && ex->initialised) {
+        lft_conn_close(ex);
+        if (ex->use_tls) {
+            lft_tls_deinit(&ex->tls);
+        }
+        ex->initialised = 0;
+    }
+    return err;
+}
