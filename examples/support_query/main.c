@@ -1,5 +1,6 @@
 /*
- * support_query - the Langfuse tutorial's support-query flow, recorded with lftrace.
+ * support_query - the Langfuse tutorial's support-query flow, recorded with
+ * lftrace and sent to Langfuse (or the local collector) over TLS.
  *
  * Python (Langfuse tutorial, chapter 2):
  *     trace = langfuse.trace(name="support-query", user_id="user_123",
@@ -13,75 +14,41 @@
  *     trace.score(name="helpfulness", value=0.92, comment="...")
  *     langfuse.flush()
  *
- * Until the network exporter exists, "flush" reads the ring back through the
- * record reader and prints every decoded record.
+ * Environment (the official SDKs' names):
+ *   LANGFUSE_HOST        https://cloud.langfuse.com, https://host:port[/prefix];
+ *                        http:// only for a local collector (plain HTTP)
+ *   LANGFUSE_PUBLIC_KEY  pk-lf-...
+ *   LANGFUSE_SECRET_KEY  sk-lf-...
+ *   LANGFUSE_CA_FILE     PEM file of the CA that signs the server's certificate
+ *                        (for Langfuse Cloud: the root your system trusts for it,
+ *                        e.g. from /etc/ssl/certs; pin one root, not the bundle)
+ *   LFT_CONNECT_HOST     optional: address to connect to (e.g. 127.0.0.1)
+ *   LFT_OTLP_JSON        optional: 1 sends OTLP/JSON instead of protobuf
+ * Without LANGFUSE_HOST the flow is recorded and nothing is sent.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "lft_record.h"
+#include "lft_arena.h"
+#include "lft_export.h"
+#include "lft_net_posix.h"
+#include "lft_tls_wrap.h"
 #include "lftrace.h"
 
 static uint8_t ring[8192];
 static lft_client_t client;
+static lft_exporter_t exporter;
+static lft_net_posix_t net;
+static lft_arena_t tls_arena;
+static uint8_t tls_arena_storage[64u * 1024u]; /* all of mbedTLS's memory (see README) */
+static uint8_t ca[8192];
 
-static void print_field(const lft_field_t *f)
+static void log_line(void *ctx, int level, const char *msg)
 {
-    printf("      #%-2d ", (int)f->tag);
-    if (f->key != NULL) {
-        printf("%.*s = ", (int)f->key_len, f->key);
-    }
-    switch (f->tag) {
-    case LFT_F_META_DOUBLE:
-    case LFT_F_PARAM_DOUBLE:
-    case LFT_F_COST:
-    case LFT_F_SCORE_VALUE:
-        printf("%g\n", f->d);
-        break;
-    case LFT_F_USAGE:
-    case LFT_F_TIME_UNIX:
-    case LFT_F_COMPLETION_START_UNIX:
-    case LFT_F_PROMPT_VERSION:
-        printf("%" PRIu64 "\n", f->u);
-        break;
-    default:
-        if (f->str != NULL) {
-            printf("\"%.*s\"\n", (int)f->str_len, f->str);
-        } else {
-            printf("%" PRId64 "\n", f->i);
-        }
-        break;
-    }
-}
-
-/* "flush": decode and print every pending record, then release it. */
-static void print_records(void)
-{
-    static const char *const types[] = { "PAD", "START", "UPDATE", "END", "EVENT", "SCORE" };
-    lft_reader_t reader;
-    lft_record_t rec;
-    if (lft_reader_begin(&client, &reader) != LFT_OK) {
-        return;
-    }
-    while (lft_reader_next(&reader, &rec) == 1) {
-        uint8_t id[8];
-        uint64_t unix_us = 0;
-        (void)lft_client_span_id(&client, rec.serial, id);
-        (void)lft_time_to_unix_us(&client, rec.time_us, &unix_us);
-        printf("  %-6s %-10s span %02x%02x%02x%02x%02x%02x%02x%02x  serial %" PRIu32
-               " parent %" PRIu32 " trace %" PRIu32 "  t=%" PRIu64 " us  %u bytes\n",
-               types[rec.type], lft_kind_name(rec.kind), id[0], id[1], id[2], id[3], id[4], id[5],
-               id[6], id[7], rec.serial, rec.parent, rec.trace, unix_us, (unsigned)rec.len);
-        lft_field_iter_t it;
-        lft_field_t f;
-        lft_field_iter_init(&it, &rec);
-        while (lft_field_next(&it, &f) == 1) {
-            print_field(&f);
-        }
-        (void)lft_reader_release(&reader, &rec);
-    }
-    (void)lft_reader_end(&reader);
+    (void)ctx;
+    fprintf(stderr, "lftrace: %s%s\n", level == 0 ? "error: " : level == 1 ? "warning: " : "", msg);
 }
 
 static int check(lft_err_t err, const char *what)
@@ -91,6 +58,96 @@ static int check(lft_err_t err, const char *what)
         return 1;
     }
     return 0;
+}
+
+/* Split LANGFUSE_HOST into scheme, host, port and path prefix. */
+static int parse_host(const char *url, lft_export_config_t *ec, char *host, size_t cap, char *base, size_t bcap)
+{
+    const char *p = url;
+    if (strncmp(p, "https://", 8) == 0) {
+        p += 8;
+    } else if (strncmp(p, "http://", 7) == 0) {
+        p += 7;
+        ec->allow_plain_http = 1;
+    } else {
+        return -1;
+    }
+    size_t n = strcspn(p, ":/");
+    if (n == 0 || n >= cap) {
+        return -1;
+    }
+    memcpy(host, p, n);
+    host[n] = '\0';
+    p += n;
+    if (*p == ':') {
+        ec->port = (uint16_t)strtoul(p + 1, (char **)&p, 10);
+    }
+    if (strlen(p) >= bcap) {
+        return -1;
+    }
+    strcpy(base, p);
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/') {
+        base[--bl] = '\0';
+    }
+    return 0;
+}
+
+/* langfuse.flush(): send everything to LANGFUSE_HOST. Returns 0 on success. */
+static int export_all(void)
+{
+    static char host[256], base[256];
+    const char *url = getenv("LANGFUSE_HOST");
+    lft_export_config_t ec = { 0 };
+    if (url == NULL || parse_host(url, &ec, host, sizeof host, base, sizeof base) != 0) {
+        fprintf(stderr, "LANGFUSE_HOST must look like https://host[:port][/prefix]\n");
+        return 1;
+    }
+    ec.host = host;
+    ec.base_path = base;
+    ec.connect_host = getenv("LFT_CONNECT_HOST");
+    ec.public_key = getenv("LANGFUSE_PUBLIC_KEY");
+    ec.secret_key = getenv("LANGFUSE_SECRET_KEY");
+    ec.format = getenv("LFT_OTLP_JSON") != NULL && strcmp(getenv("LFT_OTLP_JSON"), "1") == 0
+                    ? LFT_FORMAT_OTLP_JSON : LFT_FORMAT_OTLP_PROTOBUF;
+    ec.log = log_line;
+    ec.tls_arena = &tls_arena;
+    if (!ec.allow_plain_http) {
+        const char *ca_file = getenv("LANGFUSE_CA_FILE");
+        FILE *f = ca_file != NULL ? fopen(ca_file, "rb") : NULL;
+        if (f == NULL) {
+            fprintf(stderr, "LANGFUSE_CA_FILE must name the CA certificate (PEM) of %s\n", host);
+            return 1;
+        }
+        size_t n = fread(ca, 1, sizeof ca - 1u, f);
+        fclose(f);
+        ca[n++] = '\0';
+        ec.ca = ca;
+        ec.ca_len = n;
+    }
+    lft_arena_init(&tls_arena, tls_arena_storage, sizeof tls_arena_storage);
+    lft_tls_wrap_install(&tls_arena);
+    lft_net_posix_init(&net);
+    ec.net.ops = &lft_net_posix_ops;
+    ec.net.ctx = &net;
+    if (check(lft_export_init(&exporter, &client, &ec), "lft_export_init")) {
+        return 1;
+    }
+    lft_err_t err = lft_export_shutdown(&exporter, 15000); /* flush, with a deadline */
+    lft_stats_t st;
+    lft_arena_stats_t as;
+    (void)lft_client_stats(&client, &st);
+    lft_arena_stats(&tls_arena, &as);
+    printf("flush: %s; %" PRIu32 " observations acknowledged in %" PRIu32 " requests, %" PRIu64
+           " bytes sent; TLS handshakes %" PRIu32 " full, %" PRIu32 " resumed; arena high water %zu B\n",
+           lft_err_str(err), st.acknowledged, st.requests, st.bytes_sent, st.handshakes_full,
+           st.handshakes_resumed, as.high_water);
+    if (err != LFT_OK) {
+        fprintf(stderr, "last error %s, HTTP status %u\n", lft_err_str((lft_err_t)st.last_error),
+                (unsigned)st.last_status);
+    }
+    lft_tls_wrap_install(NULL);
+    return err == LFT_OK ? 0 : 1;
 }
 
 int main(void)
@@ -166,15 +223,14 @@ int main(void)
     char traceparent[56];
     (void)lft_obs_traceparent(&trace, traceparent, sizeof traceparent);
     printf("trace support-query recorded (traceparent %s)\n", traceparent);
-    lft_stats_t st;
-    (void)lft_client_stats(&client, &st);
-    printf("%" PRIu32 " records, %" PRIu32 " bytes of the %" PRIu32 "-byte ring:\n", st.recorded,
-           st.pending_bytes, st.ring_size);
-    print_records();
-    (void)lft_client_stats(&client, &st);
-    printf("after flush: %" PRIu32 " pending records, %" PRIu32 " bytes in use, dropped %" PRIu32 "\n",
-           st.pending_records, st.pending_bytes,
-           st.dropped_ring_full + st.dropped_too_large + st.dropped_invalid + st.dropped_overwritten);
+    if (getenv("LANGFUSE_HOST") == NULL) {
+        lft_stats_t st;
+        (void)lft_client_stats(&client, &st);
+        printf("LANGFUSE_HOST not set: %" PRIu32 " records (%" PRIu32 " bytes) kept in the ring, nothing sent\n",
+               st.recorded, st.pending_bytes);
+    } else {
+        fails += export_all();
+    }
     (void)lft_client_deinit(&client);
     return fails == 0 ? 0 : 1;
 }

@@ -326,7 +326,7 @@ static void test_varied_batch(void)
     for (size_t i = 0; i < n; i++) {
         char needle[64];
         LFT_CHECK_EQ(lft_scores_envelope_id(&client, &recs[i], eids[i]), LFT_OK);
-        snprintf(needle, sizeof needle, "{\"id\":\"%s\",\"type\":\"score-create\"", eids[i]);
+        snprintf(needle, sizeof needle, "{\"id\":\"%.18s\",\"type\":\"score-create\"", eids[i]);
         const char *hit = strstr(o1.buf, needle);
         LFT_CHECK(hit != NULL);
         LFT_CHECK(hit == NULL || strstr(hit + 1, needle) == NULL);
