@@ -297,6 +297,27 @@ lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)
     return LFT_OK;
 }
 
+lft_err_t lft_reader_mark_sent(lft_reader_t *reader, const lft_record_t *rec)
+{
+    if (reader == NULL || rec == NULL || reader->client == NULL) {
+        return LFT_ERR_ARG;
+    }
+    lft_client_t *c = reader->client;
+    if (rec->pos - reader->begin >= reader->end - reader->begin ||
+        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR) {
+        return LFT_ERR_ARG;
+    }
+    lft_err_t err = LFT_ERR_ARG;
+    uint32_t st = lft_port_lock();
+    uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
+    if ((p[2] >> 4) == LFT_REC_START) {
+        p[3] |= LFT_RECF_SENT;
+        err = LFT_OK;
+    }
+    lft_port_unlock(st);
+    return err;
+}
+
 int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec)
 {
     if (reader == NULL || rec == NULL || reader->client == NULL) {

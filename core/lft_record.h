@@ -64,6 +64,9 @@ typedef enum {
 #define LFT_RECF_ORPHAN 0x08u /* END only: its START was no longer in the ring */
 #define LFT_RECF_END_LOST 0x10u /* START only: ended, but the END record was refused
                                    (ring full): export it without end fields */
+#define LFT_RECF_SENT 0x20u   /* START only: its create event was acknowledged (ingestion
+                                 exporter, lft_reader_mark_sent); the START stays while the
+                                 observation is open and keeps the flag when it is moved */
 
 #define LFT_REC_HDR 4u
 
@@ -190,6 +193,18 @@ lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec);
  * Errors: LFT_ERR_ARG (NULL, reader closed, or rec not in this reader's
  * snapshot). */
 lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec);
+
+/*
+ * Remember that the create event of rec's observation was delivered: set
+ * LFT_RECF_SENT on rec, a START record of this reader's snapshot, under the
+ * port lock. The record is not released (it stays pending, and is moved
+ * like any record of an open observation, flag included); a later reader
+ * sees the flag in lft_record_t.flags. Marking twice, or marking a released
+ * record, is harmless. Call it from the thread that owns the reader.
+ * Errors: LFT_ERR_ARG (NULL, reader closed, rec not in this reader's
+ * snapshot, or the record at rec->pos is not a START).
+ */
+lft_err_t lft_reader_mark_sent(lft_reader_t *reader, const lft_record_t *rec);
 
 /* Is the observation of rec ended, i.e. will no more records of it come?
  * START: its LFT_RECF_ENDED flag, read now (rec.flags is from the time of
