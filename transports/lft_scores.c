@@ -176,6 +176,24 @@ lft_err_t lft_scores_envelope_id(const lft_client_t *client, const lft_record_t 
     return LFT_OK;
 }
 
+/* One score-create event of a view that lft_scores_view accepted, stamped
+ * with unix_us (the score's wall time). */
+static void lft_scores_event(lft_sink_t *s, const lft_client_t *client, const lft_score_view_t *v,
+                             uint64_t unix_us)
+{
+    char iso[28];
+    char eid[LFT_SCORES_ENVELOPE_ID_LEN + 1u];
+    (void)lft_scores_envelope_id(client, v->rec, eid); /* a SCORE with serial != 0: checked */
+    lft_otlp_iso8601(unix_us, iso);
+    lft_jsonw_raw(s, "{\"id\":\"");
+    lft_jsonw_raw(s, eid);
+    lft_jsonw_raw(s, "\",\"type\":\"score-create\",\"timestamp\":\"");
+    lft_jsonw_raw(s, iso);
+    lft_jsonw_raw(s, "\",\"body\":");
+    lft_scores_body(s, client, v);
+    lft_sink_byte(s, '}');
+}
+
 /* Decode and check the record at pos; *unix_us its wall time. */
 static lft_err_t lft_scores_at(lft_client_t *client, lft_reader_t *reader, uint32_t pos,
                                lft_record_t *rec, lft_score_view_t *v, uint64_t *unix_us)
@@ -218,18 +236,11 @@ lft_err_t lft_scores_encode_batch(lft_client_t *client, lft_reader_t *reader, co
     }
     lft_jsonw_raw(sink, "{\"batch\":[");
     for (size_t i = 0; i < count; i++) {
-        char iso[28];
-        char eid[LFT_SCORES_ENVELOPE_ID_LEN + 1u];
         (void)lft_scores_at(client, reader, pos[i], &rec, &v, &us); /* checked above */
-        (void)lft_scores_envelope_id(client, &rec, eid);
-        lft_otlp_iso8601(us, iso);
-        lft_jsonw_raw(sink, i == 0 ? "{\"id\":\"" : ",{\"id\":\"");
-        lft_jsonw_raw(sink, eid);
-        lft_jsonw_raw(sink, "\",\"type\":\"score-create\",\"timestamp\":\"");
-        lft_jsonw_raw(sink, iso);
-        lft_jsonw_raw(sink, "\",\"body\":");
-        lft_scores_body(sink, client, &v);
-        lft_sink_byte(sink, '}');
+        if (i > 0) {
+            lft_sink_byte(sink, ',');
+        }
+        lft_scores_event(sink, client, &v, us);
     }
     lft_jsonw_raw(sink, "],\"metadata\":{\"sdk_name\":\"lftrace\",\"sdk_version\":");
     lft_jsonw_string(sink, LFTRACE_VERSION, strlen(LFTRACE_VERSION));
@@ -251,5 +262,26 @@ lft_err_t lft_scores_encode_one(lft_client_t *client, const lft_record_t *rec, l
         return err;
     }
     lft_scores_body(sink, client, &v);
+    return LFT_OK;
+}
+
+lft_err_t lft_scores_encode_event(lft_client_t *client, const lft_record_t *rec, lft_sink_t *sink)
+{
+    lft_score_view_t v;
+    uint64_t us;
+    lft_err_t err;
+    if (client == NULL || rec == NULL || sink == NULL) {
+        return LFT_ERR_ARG;
+    }
+    if ((err = lft_scores_client_check(client)) != LFT_OK) {
+        return err;
+    }
+    if ((err = lft_scores_view(rec, &v)) != LFT_OK) {
+        return err;
+    }
+    if ((err = lft_time_to_unix_us(client, rec->time_us, &us)) != LFT_OK) {
+        return err;
+    }
+    lft_scores_event(sink, client, &v, us);
     return LFT_OK;
 }

@@ -90,6 +90,19 @@ lft_err_t lft_scores_encode_batch(lft_client_t *client, lft_reader_t *reader, co
                                   size_t count, lft_sink_t *sink);
 
 /*
+ * Append the score-create event of SCORE record rec (from an open reader of
+ * client) to an ingestion batch another encoder is writing: exactly the
+ * bytes of one element of lft_scores_encode_batch's "batch" array,
+ *   {"id":<envelope id>,"type":"score-create","timestamp":"...Z","body":{...}}
+ * with no separator before or after it (the caller writes the commas).
+ * The sink is not flushed; write errors are left in sink->err.
+ * Returns LFT_OK; LFT_ERR_NO_WALL_CLOCK while the client does not know the
+ * date; LFT_ERR_ARG (NULL, rec not a well-formed SCORE record);
+ * LFT_ERR_HANDLE (client not initialised). On error nothing is written.
+ */
+lft_err_t lft_scores_encode_event(lft_client_t *client, const lft_record_t *rec, lft_sink_t *sink);
+
+/*
  * Encode the body of POST /api/public/scores (CreateScoreRequest) for the
  * SCORE record rec (from an open reader of client): the score body alone,
  * the same bytes as its "body" in lft_scores_encode_batch. No wall clock is
