@@ -395,7 +395,7 @@ static void lft_ingest_metadata(lft_sink_t *s, const lft_client_t *c, const lft_
     static const lft_field_tag_t maps[3] = { LFT_F_PARAM_STR, LFT_F_USAGE, LFT_F_COST };
     static const char *const map_keys[3] = { "lftrace.model_parameters", "lftrace.usage_details",
                                              "lftrace.cost_details" };
-    const char *written[6]; /* the lftrace.* keys written */
+    const char *written[6] = { NULL, NULL, NULL, NULL, NULL, NULL }; /* lftrace.* keys written */
     size_t nwritten = 0;
     lft_field_t f, model;
     int have_model = 0, have_map[3] = { 0, 0, 0 };
