@@ -37,7 +37,11 @@ typedef enum {
     LFT_ERR_NO_MEMORY = -23,    /* a caller-provided arena or buffer is exhausted */
     LFT_ERR_HTTP = -24,         /* the server's reply is not valid HTTP/1.1 (or over a bound) */
     LFT_ERR_REJECTED = -25,     /* the server refused the data for good (4xx other than 408/413/429) */
-    LFT_ERR_PENDING = -26       /* a flush deadline passed while records were still unacknowledged */
+    LFT_ERR_PENDING = -26,      /* a flush deadline passed while records were still unacknowledged */
+    /* Not a code: keeps lft_err_t as wide as int under -fshort-enums (the
+     * arm-none-eabi default), so module codes below -128 (lft_reply.h) keep
+     * their values. */
+    LFT_ERR_INT_WIDTH_ = -2147483647 - 1
 } lft_err_t;
 
 /* Short constant name of an error code ("LFT_ERR_JSON"); never NULL. */
