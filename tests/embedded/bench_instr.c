@@ -1,0 +1,175 @@
+/*
+ * bench_instr.c - guest instructions per recording call on an emulated
+ * Cortex-M (a benchmark: it prints figures and exits 0 unless a call fails).
+ *
+ * Method: QEMU runs with -icount shift=0, so every guest instruction takes
+ * exactly 1 ns of virtual time, and SysTick (processor clock, no interrupt)
+ * counts that time at LFT_EMB_SYSTICK_HZ (mps2: 25 MHz, i.e. one tick per
+ * 40 instructions; microbit: 16 MHz, 62.5). Each figure is the SysTick
+ * delta over OPS calls, converted to instructions, minus the same loop
+ * calling an empty function with the same arguments, divided by OPS: the
+ * average cost of one call including the port (lock, unlock, clock read).
+ * The result is the same in every run. Instructions, not cycles: QEMU
+ * models no pipeline or wait states.
+ *
+ * Port: port/baremetal with a 1 MHz tick source (no division on the clock
+ * path); names and usage keys as a typical firmware passes them.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lft_port_baremetal.h"
+#include "lft_record.h"
+#include "lftrace.h"
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define OPS 64u
+
+static uint8_t ring[6144];
+static lft_client_t client;
+static lft_trace_t trace;
+static lft_obs_t obs[OPS];
+static volatile uint32_t timer_us; /* a free-running 1 MHz hardware counter, frozen */
+
+static uint32_t timer_read(void)
+{
+    return timer_us;
+}
+
+static int fixed_entropy(void *buf, size_t len)
+{
+    memset(buf, 0xA7, len);
+    return 0;
+}
+
+static uint32_t ticks_now(void)
+{
+    return SYST_CVR; /* down-counter */
+}
+
+/* Instructions elapsed between two SysTick readings, times 1000. */
+static uint64_t milli_instructions(uint32_t before, uint32_t after)
+{
+    const uint32_t ticks = (before - after) & 0xFFFFFFu;
+    return (uint64_t)ticks * 1000000000000ull / LFT_EMB_SYSTICK_HZ;
+}
+
+static uint64_t baseline_mi; /* the measuring loop around an empty call */
+
+__attribute__((noinline)) static lft_err_t empty_call(lft_obs_t *o, lft_obs_t *p, const char *n,
+                                                      const lft_obs_opts_t *opts)
+{
+    __asm__ volatile("" : : "r"(o), "r"(p), "r"(n), "r"(opts) : "memory");
+    return LFT_OK;
+}
+
+static unsigned failures;
+
+static void report(const char *what, uint64_t mi, unsigned goal)
+{
+    const uint64_t net = mi > baseline_mi ? mi - baseline_mi : 0;
+    const unsigned long whole = (unsigned long)(net / 1000u / OPS);
+    const unsigned long tenth = (unsigned long)(net / 100u / OPS % 10u);
+    if (goal != 0) {
+        printf("  %-34s %5lu.%lu instructions/call   goal <= %u: %s\n", what, whole, tenth, goal,
+               whole < goal || (whole == goal && tenth == 0) ? "met" : "NOT met");
+    } else {
+        printf("  %-34s %5lu.%lu instructions/call\n", what, whole, tenth);
+    }
+}
+
+static void drain(void)
+{
+    lft_reader_t rd;
+    lft_record_t rec;
+    if (lft_reader_begin(&client, &rd) != LFT_OK) {
+        failures++;
+        return;
+    }
+    while (lft_reader_next(&rd, &rec)) {
+        if (lft_reader_is_ended(&rd, &rec)) {
+            (void)lft_reader_release(&rd, &rec);
+        }
+    }
+    (void)lft_reader_end(&rd);
+}
+
+int main(void)
+{
+    const lft_baremetal_config_t pc = { timer_read, 1000000u, NULL, fixed_entropy, NULL };
+    lft_config_t cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ring = ring;
+    cfg.ring_size = sizeof ring;
+    if (lft_baremetal_init(&pc) != 0 || lft_client_init(&client, &cfg) != LFT_OK ||
+        lft_trace_start(&client, &trace, "bench", NULL) != LFT_OK) {
+        printf("setup failed\n");
+        return 1;
+    }
+    SYST_RVR = 0xFFFFFFu;
+    SYST_CVR = 0;
+    SYST_CSR = 5u; /* enable, processor clock, no interrupt */
+
+    uint32_t t0, t1;
+    lft_err_t err = LFT_OK;
+
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= empty_call(&obs[i], &trace, "step", NULL);
+    }
+    t1 = ticks_now();
+    baseline_mi = milli_instructions(t0, t1);
+
+    printf("instructions per call (%s, SysTick at %lu Hz under -icount shift=0, %u calls each)\n",
+           LFT_EMB_TARGET_NAME, (unsigned long)LFT_EMB_SYSTICK_HZ, OPS);
+
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_span_start(&obs[i], &trace, "step", NULL);
+    }
+    t1 = ticks_now();
+    report("span start (name, no options)", milli_instructions(t0, t1), 80);
+
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_obs_end(&obs[i], NULL);
+    }
+    t1 = ticks_now();
+    report("span end (no options)", milli_instructions(t0, t1), 150);
+    drain();
+
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_event(&trace, "tick", NULL);
+    }
+    t1 = ticks_now();
+    report("event (name, no options)", milli_instructions(t0, t1), 0);
+    drain();
+
+    static const lft_usage_t usage[] = { { "input", 120u }, { "output", 36u } };
+    lft_obs_opts_t end;
+    memset(&end, 0, sizeof end);
+    end.usage = usage;
+    end.usage_count = 2;
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_generation_start(&obs[i], &trace, "llm", NULL);
+    }
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_obs_end(&obs[i], &end);
+    }
+    t1 = ticks_now();
+    report("generation end (usage input+output)", milli_instructions(t0, t1), 0);
+    drain();
+
+    lft_stats_t st;
+    (void)lft_client_stats(&client, &st);
+    if (err != LFT_OK || failures != 0 || st.dropped_ring_full != 0) {
+        printf("a recording call failed (%d)\n", (int)err);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,328 @@
+/*
+ * test_isr.c - recording from an interrupt handler while the main loop
+ * records too, on an emulated Cortex-M with port/baremetal (PRIMASK lock).
+ *
+ * SysTick fires every SYSTICK_PERIOD ticks (about 10000 instructions under
+ * -icount shift=0 on mps2, 15700 on microbit) and records one event with a
+ * sequence number under the trace; the main loop records spans (start and
+ * end, each carrying its index) under the same trace and drains the ring
+ * with a reader between spans. Checked:
+ *   - every record decodes, every field is well formed and carries the
+ *     expected name and number (no torn or interleaved record);
+ *   - events appear in interrupt order, each exactly once; span starts and
+ *     ends appear in loop order, each end after its start with its serial;
+ *   - what was read equals what the calls reported as recorded, and the
+ *     client's counters agree (recorded, dropped, pending 0 at the end);
+ *   - interrupts really landed inside recording calls (many times);
+ *   - the lock nests (restores the previous PRIMASK) and leaves interrupts
+ *     enabled; the tick extension handles a 32-bit wrap and every
+ *     tick-rate conversion exactly.
+ * Exit status 0 on success, 1 on a failed check, 139 on a fault, 124 from
+ * timeout when it hangs.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lft_port_baremetal.h"
+#include "lft_record.h"
+#include "lftrace.h"
+
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define SYSTICK_PERIOD 251u /* ticks per interrupt (prime: drifts across the record path) */
+#define SPANS 2000u
+#define DRAIN_EVERY 4u
+
+static unsigned long checks, failures;
+#define CHECK(cond)                                                                 \
+    do {                                                                            \
+        checks++;                                                                   \
+        if (!(cond)) {                                                              \
+            failures++;                                                             \
+            if (failures < 20) {                                                    \
+                printf("test_isr.c:%d: check failed: %s\n", __LINE__, #cond);      \
+            }                                                                       \
+        }                                                                           \
+    } while (0)
+
+static uint8_t ring[4096];
+static lft_client_t client;
+static lft_trace_t trace;
+
+static volatile uint32_t isr_ticks;      /* SysTick interrupts so far: the port's tick */
+static volatile uint32_t isr_calls, isr_ok, isr_fail;
+static volatile uint32_t in_record;      /* main loop is inside a recording call */
+static volatile uint32_t isr_inside;     /* interrupts that landed inside one */
+static volatile uint32_t isr_recording;  /* 1 once the trace exists */
+
+static uint32_t primask(void)
+{
+    uint32_t v;
+    __asm__ volatile("mrs %0, primask" : "=r"(v));
+    return v;
+}
+
+void SysTick_Handler(void);
+void SysTick_Handler(void)
+{
+    isr_ticks++;
+    if (!isr_recording) {
+        return;
+    }
+    if (in_record) {
+        isr_inside++;
+    }
+    const lft_kv_t meta[] = { LFT_KV_INT("n", (int64_t)isr_ok) };
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.metadata = meta;
+    o.metadata_count = 1;
+    isr_calls++;
+    if (lft_event(&trace, "tick", &o) == LFT_OK) {
+        isr_ok++;
+    } else {
+        isr_fail++;
+    }
+}
+
+static uint32_t systick_count(void)
+{
+    return isr_ticks;
+}
+
+static int fixed_entropy(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        p[i] = (uint8_t)(0x5Au + 37u * i);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------- port checks */
+
+static uint32_t fake_ticks;
+static uint32_t fake_count(void)
+{
+    return fake_ticks;
+}
+
+static void check_time_conversion(uint32_t hz, uint32_t start, const uint32_t *steps, size_t n,
+                                  uint64_t want_us)
+{
+    const lft_baremetal_config_t cfg = { fake_count, hz, NULL, fixed_entropy, NULL };
+    fake_ticks = start;
+    CHECK(lft_baremetal_init(&cfg) == 0);
+    const uint64_t t0 = lft_port_time_mono_us();
+    uint64_t prev = t0;
+    for (size_t i = 0; i < n; i++) {
+        fake_ticks += steps[i];
+        const uint64_t t = lft_port_time_mono_us();
+        CHECK(t >= prev);
+        prev = t;
+    }
+    CHECK(prev - t0 == want_us);
+}
+
+static void test_port(void)
+{
+    /* nesting: the inner unlock keeps interrupts masked, the outer restores */
+    CHECK(primask() == 0);
+    const uint32_t a = lft_port_lock();
+    CHECK(primask() == 1);
+    const uint32_t b = lft_port_lock();
+    lft_port_unlock(b);
+    CHECK(primask() == 1);
+    lft_port_unlock(a);
+    CHECK(primask() == 0);
+
+    /* 1 MHz across the 32-bit wrap */
+    const uint32_t wrap[] = { 0x10u, 0x20u, 0x7FFFFFFFu };
+    check_time_conversion(1000000u, 0xFFFFFFF0u, wrap, 3, 0x10u + 0x20u + 0x7FFFFFFFu);
+    /* 1 kHz: 1000 us per tick, across the wrap */
+    const uint32_t ms[] = { 5u, 20u };
+    check_time_conversion(1000u, 0xFFFFFFF8u, ms, 2, 25000u);
+    /* 25 MHz: the sub-microsecond remainder carries (10 + 15 ticks = 1 us) */
+    const uint32_t fast[] = { 25u * 3u + 10u, 15u, 24u };
+    check_time_conversion(25000000u, 0u, fast, 3, 4u);
+    /* 32768 Hz: 64-bit fraction, exact after one second */
+    const uint32_t rtc[] = { 1u, 16383u, 16384u };
+    check_time_conversion(32768u, 0xFFFFC000u, rtc, 3, 1000000u);
+    /* a clock standing still, and a bad configuration */
+    const lft_baremetal_config_t none = { NULL, 0, NULL, NULL, NULL };
+    CHECK(lft_baremetal_init(&none) == 0);
+    CHECK(lft_port_time_mono_us() == lft_port_time_mono_us());
+    CHECK(lft_port_entropy(ring, 4) < 0);
+    lft_port_sleep_ms(100); /* returns: no clock to wait on */
+    const lft_baremetal_config_t bad = { fake_count, 0, NULL, NULL, NULL };
+    CHECK(lft_baremetal_init(&bad) == -1);
+    CHECK(lft_baremetal_init(NULL) == -1);
+}
+
+/* ------------------------------------------------------- record checks */
+
+static uint32_t seen_events, next_event_n, seen_starts, seen_ends, seen_traces;
+static uint32_t open_serial, open_index; /* the span whose START was read last */
+static int have_open;
+static uint32_t trace_serial;
+
+/* rec's fields must be exactly: a NAME equal to name (none when name is
+ * NULL), then at most one META_INT named key. Returns its value, -1 when
+ * there is none, -2 when the fields are anything else or malformed. */
+static int64_t record_meta(const lft_record_t *rec, const char *key, const char *name)
+{
+    lft_field_iter_t it;
+    lft_field_t f;
+    int64_t value = -1;
+    int r, named = name == NULL, fields = 0;
+    lft_field_iter_init(&it, rec);
+    while ((r = lft_field_next(&it, &f)) == 1) {
+        fields++;
+        if (f.tag == LFT_F_NAME && name != NULL && fields == 1 && f.str_len == strlen(name) &&
+            memcmp(f.str, name, f.str_len) == 0) {
+            named = 1;
+        } else if (f.tag == LFT_F_META_INT && f.key_len == strlen(key) &&
+                   memcmp(f.key, key, f.key_len) == 0 && value == -1) {
+            value = f.i;
+        } else {
+            return -2;
+        }
+    }
+    return (r == 0 && named) ? value : -2;
+}
+
+static void check_record(const lft_record_t *rec)
+{
+    switch (rec->type) {
+    case LFT_REC_EVENT: {
+        const int64_t n = record_meta(rec, "n", "tick");
+        CHECK(rec->kind == LFT_KIND_EVENT && rec->parent == trace_serial && rec->trace == trace_serial);
+        CHECK(n == (int64_t)next_event_n); /* in interrupt order, none lost or repeated */
+        next_event_n = (uint32_t)n + 1u;
+        seen_events++;
+        break;
+    }
+    case LFT_REC_START:
+        if (rec->kind == LFT_KIND_TRACE) {
+            CHECK(rec->serial == trace_serial && record_meta(rec, "none", "isr-test") == -1);
+            seen_traces++;
+            break;
+        }
+        CHECK(rec->kind == LFT_KIND_SPAN && rec->parent == trace_serial && !have_open);
+        CHECK(record_meta(rec, "i", "work") == (int64_t)seen_starts);
+        open_serial = rec->serial;
+        open_index = seen_starts;
+        have_open = 1;
+        seen_starts++;
+        break;
+    case LFT_REC_END:
+        if (rec->serial == trace_serial) {
+            CHECK(record_meta(rec, "none", NULL) == -1); /* the trace's END: no fields */
+            break;
+        }
+        CHECK(have_open && rec->serial == open_serial);
+        CHECK(record_meta(rec, "i", NULL) == (int64_t)open_index);
+        have_open = 0;
+        seen_ends++;
+        break;
+    default:
+        CHECK(0); /* no updates or scores are recorded */
+        break;
+    }
+}
+
+static void drain(void)
+{
+    lft_reader_t rd;
+    lft_record_t rec;
+    CHECK(lft_reader_begin(&client, &rd) == LFT_OK);
+    while (lft_reader_next(&rd, &rec)) {
+        if (rec.type == LFT_REC_START && rec.kind == LFT_KIND_TRACE) {
+            if (!lft_reader_is_ended(&rd, &rec)) {
+                continue; /* kept (and moved) while the trace is open */
+            }
+        }
+        check_record(&rec);
+        CHECK(lft_reader_release(&rd, &rec) == LFT_OK);
+    }
+    (void)lft_reader_end(&rd);
+}
+
+int main(void)
+{
+    test_port();
+
+    const lft_baremetal_config_t cfg = { systick_count, LFT_EMB_SYSTICK_HZ / SYSTICK_PERIOD, NULL,
+                                         fixed_entropy, NULL };
+    CHECK(lft_baremetal_init(&cfg) == 0);
+    SYST_RVR = SYSTICK_PERIOD - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* enable, interrupt, processor clock */
+
+    lft_config_t cc;
+    memset(&cc, 0, sizeof cc);
+    cc.ring = ring;
+    cc.ring_size = sizeof ring;
+    CHECK(lft_client_init(&client, &cc) == LFT_OK);
+    CHECK(lft_trace_start(&client, &trace, "isr-test", NULL) == LFT_OK);
+    trace_serial = trace.serial;
+    isr_recording = 1;
+
+    uint32_t start_ok = 0, start_fail = 0, end_ok = 0, end_fail = 0;
+    uint64_t t_prev = lft_port_time_mono_us();
+    for (uint32_t i = 0; i < SPANS; i++) {
+        lft_obs_t span = LFT_OBS_INIT;
+        const lft_kv_t meta[] = { LFT_KV_INT("i", (int64_t)start_ok) };
+        lft_obs_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.metadata = meta;
+        o.metadata_count = 1;
+        in_record = 1;
+        lft_err_t err = lft_span_start(&span, &trace, "work", &o);
+        in_record = 0;
+        if (err == LFT_OK) {
+            start_ok++;
+            in_record = 1;
+            err = lft_obs_end(&span, &o);
+            in_record = 0;
+            if (err == LFT_OK) {
+                end_ok++;
+            } else {
+                end_fail++;
+            }
+        } else {
+            start_fail++;
+        }
+        CHECK(primask() == 0);
+        const uint64_t t = lft_port_time_mono_us();
+        CHECK(t >= t_prev);
+        t_prev = t;
+        if (i % DRAIN_EVERY == DRAIN_EVERY - 1u) {
+            drain();
+        }
+    }
+    isr_recording = 0;
+    SYST_CSR = 0;
+    CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
+    drain();
+
+    lft_stats_t st;
+    CHECK(lft_client_stats(&client, &st) == LFT_OK);
+    printf("spans %lu (refused %lu/%lu), interrupt events %lu (refused %lu), "
+           "interrupts inside a recording call %lu, ticks %lu\n",
+           (unsigned long)start_ok, (unsigned long)start_fail, (unsigned long)end_fail,
+           (unsigned long)isr_ok, (unsigned long)isr_fail, (unsigned long)isr_inside,
+           (unsigned long)isr_ticks);
+    CHECK(seen_events == isr_ok && isr_ok + isr_fail == isr_calls);
+    CHECK(seen_starts == start_ok && seen_ends == end_ok && seen_traces == 1);
+    CHECK(start_fail == 0 && end_fail == 0 && isr_fail == 0); /* the ring is drained often enough */
+    CHECK(st.recorded == start_ok + end_ok + isr_ok + 2u);  /* + trace start and end */
+    CHECK(st.dropped_ring_full == start_fail + end_fail + isr_fail);
+    CHECK(st.dropped_invalid == 0 && st.pending_records == 0);
+    CHECK(isr_ok >= 300u);
+    CHECK(isr_inside >= 100u);
+    printf("%lu checks, %lu failed\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}
