@@ -1,0 +1,203 @@
+#!/bin/sh
+# footprint.sh - flash, RAM and stack of lftrace on Cortex-M4 (-Os, section
+# garbage collection), printed next to the goals. A report: exits non-zero
+# only when something fails to build, never because a goal is missed.
+#
+#   tests/embedded/footprint.sh [build-dir]    (default build-embedded/footprint)
+#
+# What is measured (arm-none-eabi-gcc, -mcpu=cortex-m4 -mthumb -mfloat-abi=hard
+# -Os -ffunction-sections -fdata-sections, linked with -Wl,--gc-sections):
+#   record core (minimal)  fp_core.c -DFP_MINIMAL: init, trace/span/generation
+#                          start and end, update, first token, event
+#   record core (all)      fp_core.c: every lftrace.h function and the reader
+#   whole client           fp_client.c: all of the core + transports/lft_export.c
+#                          and what it pulls in (OTLP protobuf/JSON, HTTP/1.1,
+#                          reply parsers, scores). TLS (lft_tls.c = mbedTLS),
+#                          mbedTLS's base64 and the network stream are stubs
+#                          (fp_stubs.c), listed apart; lwIP is not linked.
+#   Sizes per module come from the link map (input sections kept after gc):
+#   flash = .text + .rodata + .data, RAM = .data + .bss; libc functions the
+#   library pulls in (memcpy, snprintf, ...) are listed on their own line.
+#   Stack: -fstack-usage frame sizes over the -fcallgraph-info call graph,
+#   worst path from each entry point; calls through function pointers and
+#   into libc are listed (their frames are not known to the compiler).
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$ROOT/tests/embedded
+OUT=${1:-${LFT_FOOTPRINT_DIR:-$ROOT/build-embedded/footprint}}
+CC=${CC_ARM:-arm-none-eabi-gcc}
+mkdir -p "$OUT/obj" "$OUT/sysinc"
+ln -sfn /usr/include/mbedtls "$OUT/sysinc/mbedtls"
+ln -sf /usr/include/jsmn.h "$OUT/sysinc/jsmn.h"
+
+ARCH="-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16"
+CFLAGS="$ARCH -Os -std=c99 -ffunction-sections -fdata-sections -fstack-usage -fcallgraph-info=su \
+ -Wall -Wextra -Wpedantic -Werror -Wconversion -Wshadow \
+ -I$ROOT/core -I$ROOT/port -I$ROOT/port/baremetal -I$ROOT/transports -isystem $OUT/sysinc \
+ -DMBEDTLS_USER_CONFIG_FILE=\"$HERE/footprint/mbedtls_user_config.h\""
+
+echo "== footprint: $CC $ARCH -Os -ffunction-sections -fdata-sections, -Wl,--gc-sections"
+echo "   objects and maps in $OUT"
+compile() { # src obj
+    (cd "$OUT/obj" && $CC $CFLAGS -c "$1" -o "$2")
+}
+LIB_OBJS=""
+for src in "$ROOT"/core/*.c "$ROOT"/port/baremetal/lft_port_baremetal.c; do
+    o=$(basename "$src" .c).o
+    compile "$src" "$o"
+    LIB_OBJS="$LIB_OBJS $o"
+done
+TR_OBJS=""
+for src in "$ROOT"/transports/*.c; do
+    case $src in */lft_tls.c) continue ;; esac
+    o=$(basename "$src" .c).o
+    compile "$src" "$o"
+    TR_OBJS="$TR_OBJS $o"
+done
+for app in fp_core fp_client fp_stubs; do
+    compile "$HERE/footprint/$app.c" "$app.o"
+done
+(cd "$OUT/obj" && $CC $CFLAGS -DFP_MINIMAL -c "$HERE/footprint/fp_core.c" -o fp_core_min.o)
+
+link() { # name objs...
+    name=$1
+    shift
+    (cd "$OUT/obj" && $CC $ARCH --specs=nano.specs --specs=nosys.specs -nostartfiles \
+        -T "$HERE/cortexm.ld" -Wl,--defsym=Reset_Handler=main -Wl,--gc-sections \
+        -Wl,-Map="$OUT/$name.map" "$@" -lm -o "$OUT/$name.elf")
+}
+link core_min fp_core_min.o $LIB_OBJS
+link core_all fp_core.o $LIB_OBJS
+link client fp_client.o fp_stubs.o $LIB_OBJS $TR_OBJS
+
+python3 - "$OUT" <<'PY'
+import glob, os, re, sys
+out = sys.argv[1]
+
+def sections(mapfile):
+    """(input section name, size, object) kept in the link, from a GNU ld map."""
+    text = open(mapfile).read()
+    text = text[text.index("Linker script and memory map"):]
+    rows, pending = [], None
+    for line in text.splitlines():
+        m = re.match(r"^ (\.\S+|COMMON)\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+)", line)
+        if m:
+            rows.append((m.group(1), int(m.group(3), 16), m.group(4)))
+            pending = None
+            continue
+        m = re.match(r"^ (\.\S+|COMMON)$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)\s+(\S+\.(?:o|obj|a\(.*\)))$", line)
+        if m and pending:
+            rows.append((pending, int(m.group(2), 16), m.group(3)))
+        pending = None
+    return rows
+
+def module(obj):
+    base = os.path.basename(obj)
+    if "(" in base:
+        return "libc/libgcc"
+    return base[:-2] if base.endswith(".o") else base
+
+def kind(sec):
+    if sec.startswith(".text") or sec.startswith(".rodata") or sec.startswith(".ARM"):
+        return "flash"
+    if sec.startswith(".data"):
+        return "data"
+    if sec.startswith(".bss") or sec == "COMMON":
+        return "bss"
+    return None
+
+def table(name):
+    per = {}
+    for sec, size, obj in sections(os.path.join(out, name + ".map")):
+        k = kind(sec)
+        if k is None or size == 0:
+            continue
+        d = per.setdefault(module(obj), {"flash": 0, "data": 0, "bss": 0})
+        d[k] += size
+    return per
+
+APP = ("fp_core", "fp_core_min", "fp_client")
+STUB = ("fp_stubs",)
+def summary(name, title, goal_flash):
+    per = table(name)
+    lib = {m: d for m, d in per.items() if m not in APP + STUB and m != "libc/libgcc"}
+    print("\n%s" % title)
+    print("  %-22s %7s %7s %7s" % ("module", "flash", "data", "bss"))
+    tf = tr = 0
+    for m in sorted(lib, key=lambda m: -(lib[m]["flash"] + lib[m]["data"])):
+        d = lib[m]
+        print("  %-22s %7d %7d %7d" % (m, d["flash"], d["data"], d["bss"]))
+        tf += d["flash"] + d["data"]
+        tr += d["data"] + d["bss"]
+    print("  %-22s %7d B flash (text+rodata+data), %d B static RAM (data+bss)" % ("lftrace total", tf, tr))
+    for other in ("libc/libgcc",) + STUB:
+        if other in per:
+            d = per[other]
+            print("  %-22s %7d B flash, %d B RAM (not counted above)" % (
+                "+ " + ("libc/libgcc pulled in" if other == "libc/libgcc" else "stubs (TLS, base64, net)"),
+                d["flash"] + d["data"], d["data"] + d["bss"]))
+    verdict = "met" if tf <= goal_flash else "NOT met"
+    print("  goal: flash <= %d B: %s;  static RAM beyond ring and arena <= 512 B: %s" % (
+        goal_flash, verdict, "met" if tr <= 512 else "NOT met (%d B)" % tr))
+    return per
+
+summary("core_min", "record core, minimal recording set (fp_core.c -DFP_MINIMAL)", 4096)
+summary("core_all", "record core, every lftrace.h function + record reader (fp_core.c)", 4096)
+per = summary("client", "whole client: core + exporter, OTLP protobuf/JSON, HTTP/1.1, replies, scores (fp_client.c)", 12288)
+
+# ---------------------------------------------------------------- stack
+nodes, edges = {}, {}
+for ci in glob.glob(os.path.join(out, "obj", "*.ci")):
+    unit = os.path.basename(ci)[:-3]
+    for block in re.findall(r"node: \{([^}]*)\}", open(ci).read()):
+        title = re.search(r'title: "([^"]*)"', block).group(1)
+        label = re.search(r'label: "([^"]*)"', block).group(1)
+        m = re.search(r"\\n(\d+) bytes \((\w+)", label)
+        if m or title not in nodes:  # a declaration seen in another unit has no size
+            nodes[title] = (int(m.group(1)) if m else None, m.group(2) if m else "external")
+    for src, dst in re.findall(r'edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"', open(ci).read()):
+        edges.setdefault(src, set()).add(dst)
+
+defined = {t.split(":")[-1]: t for t, (sz, _) in nodes.items() if sz is not None}
+def resolve(t):
+    if nodes.get(t, (None,))[0] is not None:
+        return t
+    return defined.get(t.split(":")[-1], t)
+
+def worst(t, seen=()):
+    t = resolve(t)
+    size, qual = nodes.get(t, (None, "external"))
+    if t in seen:
+        return 0, [t + " (recursion!)"], set()
+    if size is None:
+        return 0, [], {t.split(":")[-1]}
+    best, path, ext = 0, [], set()
+    for d in sorted(edges.get(t, ())):
+        s, p, e = worst(d, seen + (t,))
+        ext |= e
+        if s > best:
+            best, path = s, p
+    name = t.split(":")[-1]
+    return size + best, [name + "(%d%s)" % (size, "" if qual == "static" else " " + qual)] + path, ext
+
+print("\nworst-case stack (bytes, -fstack-usage over the -fcallgraph-info call graph)")
+def stack(title, entries, goal):
+    tot, path, ext = max((worst(e) for e in entries), key=lambda r: r[0])
+    msg = ("goal <= %d B: %s" % (goal, "met" if tot <= goal else "NOT met")) if goal else "no goal"
+    print("  %-44s %5d B   %s" % (title, tot, msg))
+    print("      path: " + " > ".join(path))
+    ext = sorted(e for e in ext if e not in ("__indirect_call",))
+    if ext:
+        print("      plus libc frames of: " + ", ".join(ext))
+stack("record path (span start/end, event, generation end)",
+      ["lft_span_start", "lft_obs_end", "lft_event", "lft_generation_start", "lft_trace_start",
+       "lft_trace_end", "lft_obs_update", "lft_score"], 128)
+stack("flush path (lft_flush / lft_poll)", ["lft_flush", "lft_poll"], 0)
+if any("__indirect_call" in v for k, v in edges.items()):
+    print("      indirect calls (sink writers, stream ops) are counted by their callers' frames only")
+PY
