@@ -29,11 +29,11 @@
 
 #define LFT_EXPORT_MAGIC 0x4C465445u /* "LFTE" */
 
-/* Per-score outcome inside one 207 reply. */
-#define LFT_SCORE_PENDING 0u
-#define LFT_SCORE_DONE 1u     /* acknowledged: release */
-#define LFT_SCORE_DROP 2u     /* refused for good: release and count */
-#define LFT_SCORE_RETRY 3u    /* per-event 5xx: keep */
+/* Per-event outcome inside one 207 reply (exporter.item_state). */
+#define LFT_ITEM_PENDING 0u
+#define LFT_ITEM_DONE 1u     /* acknowledged: release */
+#define LFT_ITEM_DROP 2u     /* refused for good: release and count */
+#define LFT_ITEM_RETRY 3u    /* per-event 5xx: keep */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -247,8 +247,10 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
     req.content_length = count.total;
     req.auth_basic = ex->auth;
     req.user_agent = "lftrace/" LFTRACE_VERSION;
-    req.extra = extra;
-    req.extra_count = 4;
+    /* x-langfuse-ingestion-version belongs to the OTLP endpoint only */
+    const int otlp = path == ex->path_otlp;
+    req.extra = otlp ? extra : extra + 1;
+    req.extra_count = otlp ? 4u : 3u;
     for (int attempt = 0; attempt < 2; attempt++) {
         const int reused = ex->connected;
         err = lft_conn_open(ex);
@@ -481,7 +483,7 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
     static lft_otlp_body_t body; /* large (a batch and counters); one exporter sends at a time */
     body.batch.client = ex->client;
     body.batch.reader = reader;
-    body.batch.items = ex->items;
+    body.batch.items = ex->items.otlp;
     body.batch.count = n;
     body.batch.diag = &body.diag;
     body.json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
@@ -564,46 +566,132 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
 
 /* ------------------------------------------------------------- scores */
 
+/* Most events in one batch request: as many as a 207 reply can describe
+ * within the reply buffer and the token array (LFT_REPLY_TOKENS_207, 64 B of
+ * reply per event), so a verdict is never lost to our own bounds. */
+static size_t lft_events_cap(const lft_exporter_t *ex)
+{
+    size_t by_tokens = (LFT_EXPORT_TOKENS - 64u) / 16u;
+    size_t by_reply = LFT_EXPORT_REPLY_MAX / 64u;
+    size_t cap = by_tokens < by_reply ? by_tokens : by_reply;
+    cap = cap < ex->batch_limit ? cap : ex->batch_limit;
+    return cap > 0u ? cap : 1u;
+}
+
+/* Log the server's message for an event it refused for good. */
+static void lft_log_refused(const lft_exporter_t *ex, const char *message, size_t message_len, int status)
+{
+    char text[120] = "";
+    if (message != NULL) {
+        (void)lft_reply_unescape(text, sizeof text, message, message_len, 1, NULL);
+    }
+    lft_log(ex, 0, "event refused by the server: %s (status %ld)", text, (long)status);
+}
+
+/* The events of one batch request, for matching a 207's per-event verdicts:
+ * id_of writes event i's envelope id (NUL-terminated, at most
+ * LFT_EXPORT_EVENT_ID_MAX bytes); settle releases event i's records. */
+#define LFT_EXPORT_EVENT_ID_MAX 24u
 typedef struct {
     lft_exporter_t *ex;
-    lft_reader_t *reader;
     size_t count;
+    lft_err_t (*id_of)(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_ID_MAX + 1u]);
+    void (*settle)(void *ctx, size_t i);
+    void *ctx;
     uint32_t drops;
-    uint32_t retries;
-} lft_207_ctx_t;
+} lft_events_t;
 
-static void lft_on_207_item(void *ctx, const char *id, size_t id_len, int status, const char *message,
-                            size_t message_len)
+static void lft_on_event(void *ctx, const char *id, size_t id_len, int status, const char *message,
+                         size_t message_len)
 {
-    lft_207_ctx_t *c = ctx;
-    lft_exporter_t *ex = c->ex;
-    char want[LFT_SCORES_ENVELOPE_ID_LEN + 1u];
-    for (size_t i = 0; i < c->count; i++) {
-        lft_record_t rec;
-        if (ex->score_state[i] != LFT_SCORE_PENDING ||
-            lft_reader_at(c->reader, ex->score_pos[i], &rec) != LFT_OK) {
-            continue;
-        }
-        if (lft_scores_envelope_id(ex->client, &rec, want) != LFT_OK ||
-            id_len != LFT_SCORES_ENVELOPE_ID_LEN || memcmp(want, id, id_len) != 0) {
+    lft_events_t *ev = ctx;
+    lft_exporter_t *ex = ev->ex;
+    char want[LFT_EXPORT_EVENT_ID_MAX + 1u];
+    for (size_t i = 0; i < ev->count; i++) {
+        if (ex->item_state[i] != LFT_ITEM_PENDING || ev->id_of(ev->ctx, i, want) != LFT_OK ||
+            strlen(want) != id_len || memcmp(want, id, id_len) != 0) {
             continue;
         }
         if (status >= 200 && status < 300) {
-            ex->score_state[i] = LFT_SCORE_DONE;
+            ex->item_state[i] = LFT_ITEM_DONE;
         } else if (status >= 500 || status == 429 || status == 408) {
-            ex->score_state[i] = LFT_SCORE_RETRY;
-            c->retries++;
+            ex->item_state[i] = LFT_ITEM_RETRY;
         } else {
-            char text[120];
-            size_t k = message_len < sizeof text - 1u ? message_len : sizeof text - 1u;
-            memcpy(text, message != NULL ? message : "", message != NULL ? k : 0u);
-            text[message != NULL ? k : 0u] = '\0';
-            lft_log(ex, 0, "score refused by the server: %s (status %ld)", text, (long)status);
-            ex->score_state[i] = LFT_SCORE_DROP;
-            c->drops++;
+            lft_log_refused(ex, message, message_len, status);
+            ex->item_state[i] = LFT_ITEM_DROP;
+            ev->drops++;
         }
         return;
     }
+}
+
+/*
+ * Apply the reply to a batch of events that the server accepted (2xx): a
+ * 207's per-event verdicts, or a plain 2xx for all. Accepted and refused
+ * events are settled; the rest (per-event 5xx, no verdict, an unreadable
+ * 207: then the server may hold them, counted as maybe duplicated) stay and
+ * go again after a backoff. Returns LFT_OK, LFT_ERR_REJECTED (some refused)
+ * or LFT_ERR_NET (some to retry).
+ */
+static lft_err_t lft_settle_events(lft_exporter_t *ex, lft_events_t *ev, int *progress)
+{
+    const size_t n = ev->count;
+    lft_err_t pe = LFT_OK;
+    if (ex->resp.status == 207u) {
+        lft_reply_207_t counts;
+        pe = ex->resp.body_truncated ? LFT_REPLY_ERR_TRUNCATED
+                                     : lft_reply_parse_207(ex->reply, ex->resp.body_stored, ex->tokens,
+                                                           sizeof ex->tokens / sizeof ex->tokens[0],
+                                                           lft_on_event, ev, &counts);
+    } else {
+        memset(ex->item_state, LFT_ITEM_DONE, n); /* a plain 2xx acknowledges the whole batch */
+    }
+    uint32_t done = 0, again = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ex->item_state[i] == LFT_ITEM_DONE || ex->item_state[i] == LFT_ITEM_DROP) {
+            ev->settle(ev->ctx, i);
+            done += ex->item_state[i] == LFT_ITEM_DONE;
+        } else {
+            again++;
+        }
+    }
+    if (pe != LFT_OK) {
+        lft_log(ex, 1, "unreadable 207 reply (%s): %ld events sent again, the batch halved",
+                lft_reply_result_str(pe), (long)again);
+        LFT_STAT(ex, maybe_duplicated, again);
+        ex->batch_limit = n > 1u ? (uint32_t)(n / 2u) : 1u;
+    }
+    LFT_STAT(ex, acknowledged, done);
+    LFT_STAT(ex, dropped_rejected, ev->drops);
+    *progress = 1;
+    if (again > 0u) {
+        LFT_STAT(ex, retries, 1u);
+        lft_backoff(ex, 0);
+        return LFT_ERR_NET;
+    }
+    if (ex->batch_limit < ex->cfg.batch_max) {
+        ex->batch_limit = ex->batch_limit * 2u > ex->cfg.batch_max ? ex->cfg.batch_max : ex->batch_limit * 2u;
+    }
+    return ev->drops > 0u ? LFT_ERR_REJECTED : LFT_OK;
+}
+
+typedef struct {
+    lft_exporter_t *ex;
+    lft_reader_t *reader;
+} lft_score_events_t;
+
+static lft_err_t lft_score_id_of(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_ID_MAX + 1u])
+{
+    lft_score_events_t *c = ctx;
+    lft_record_t rec;
+    lft_err_t err = lft_reader_at(c->reader, c->ex->score_pos[i], &rec);
+    return err != LFT_OK ? err : lft_scores_envelope_id(c->ex->client, &rec, out);
+}
+
+static void lft_score_settle(void *ctx, size_t i)
+{
+    lft_score_events_t *c = ctx;
+    lft_release_pos(c->reader, c->ex->score_pos[i]);
 }
 
 static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_t cap)
@@ -615,7 +703,7 @@ static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_
     while (n < cap && lft_reader_next(&it, &rec) == 1) {
         if (rec.type == LFT_REC_SCORE) {
             ex->score_pos[n] = rec.pos;
-            ex->score_state[n] = LFT_SCORE_PENDING;
+            ex->item_state[n] = LFT_ITEM_PENDING;
             n++;
         }
     }
@@ -624,7 +712,7 @@ static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_
 
 static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *progress)
 {
-    size_t cap = ex->cfg.scores == LFT_SCORES_API ? 1u : ex->batch_limit;
+    size_t cap = ex->cfg.scores == LFT_SCORES_API ? 1u : lft_events_cap(ex);
     size_t n = lft_collect_scores(ex, reader, cap);
     if (n == 0) {
         return LFT_OK;
@@ -642,34 +730,9 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     }
     lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
     if (out == LFT_OUT_DONE && ex->cfg.scores == LFT_SCORES_INGESTION) {
-        lft_207_ctx_t c = { ex, reader, n, 0, 0 };
-        lft_reply_207_t counts;
-        lft_err_t pe = lft_reply_parse_207(ex->reply, ex->resp.body_stored, ex->tokens,
-                                           sizeof ex->tokens / sizeof ex->tokens[0], lft_on_207_item, &c,
-                                           &counts);
-        if (pe != LFT_OK || ex->resp.body_truncated) {
-            /* Unreadable 207: events without a verdict are sent again. */
-            lft_log(ex, 1, "unreadable 207 reply%s (%ld)", "", (long)pe);
-        }
-        uint32_t done = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (ex->score_state[i] == LFT_SCORE_DONE || ex->score_state[i] == LFT_SCORE_DROP) {
-                lft_release_pos(reader, ex->score_pos[i]);
-                done += ex->score_state[i] == LFT_SCORE_DONE;
-            } else if (ex->score_state[i] == LFT_SCORE_PENDING && pe == LFT_OK && !ex->resp.body_truncated) {
-                /* Neither success nor error: the server does not know it; send again. */
-                c.retries++;
-            }
-        }
-        LFT_STAT(ex, acknowledged, done);
-        LFT_STAT(ex, dropped_rejected, c.drops);
-        *progress = 1;
-        if (c.retries > 0u || pe != LFT_OK) {
-            LFT_STAT(ex, retries, 1u);
-            lft_backoff(ex, 0);
-            return LFT_ERR_NET;
-        }
-        return c.drops > 0u ? LFT_ERR_REJECTED : LFT_OK;
+        lft_score_events_t sc = { ex, reader };
+        lft_events_t ev = { ex, n, lft_score_id_of, lft_score_settle, &sc, 0 };
+        return lft_settle_events(ex, &ev, progress);
     }
     switch (out) {
     case LFT_OUT_DONE:
@@ -685,6 +748,106 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     case LFT_OUT_GIVE_UP:
         for (size_t i = 0; i < n; i++) {
             lft_release_pos(reader, ex->score_pos[i]);
+        }
+        if (out == LFT_OUT_DROP) {
+            LFT_STAT(ex, dropped_rejected, n);
+        } else {
+            LFT_STAT(ex, dropped_retries, n);
+        }
+        *progress = 1;
+        return LFT_ERR_REJECTED;
+    case LFT_OUT_RETRY:
+    default:
+        return err != LFT_OK ? err : LFT_ERR_NET;
+    }
+}
+
+/* ------------------------------------------------------------- ingestion */
+
+typedef struct {
+    lft_ingest_batch_t batch;
+    size_t count;
+} lft_ingest_body_t;
+
+static lft_err_t lft_ingest_body(void *ctx, lft_sink_t *sink)
+{
+    const lft_ingest_body_t *b = ctx;
+    return lft_ingest_encode(&b->batch, b->count, sink);
+}
+
+/* Release (and, for creates of open observations, mark sent) item i. */
+static void lft_ingest_settle(void *ctx, size_t i)
+{
+    const lft_ingest_batch_t *batch = ctx;
+    uint32_t pos[64];
+    uint32_t mark = 0;
+    int has_mark = batch->items[i].action == LFT_INGEST_CREATE_OPEN;
+    size_t k = lft_ingest_item_records(batch, i, pos, sizeof pos / sizeof pos[0], &mark);
+    if (k > sizeof pos / sizeof pos[0]) {
+        k = sizeof pos / sizeof pos[0]; /* cannot happen: START + 32 updates + END */
+    }
+    for (size_t j = 0; j < k; j++) {
+        lft_release_pos(batch->reader, pos[j]);
+    }
+    lft_record_t rec;
+    if (has_mark && lft_reader_at(batch->reader, mark, &rec) == LFT_OK) {
+        (void)lft_reader_mark_sent(batch->reader, &rec);
+    }
+}
+
+static lft_err_t lft_ingest_id_of(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_ID_MAX + 1u])
+{
+    return lft_ingest_envelope_id(ctx, i, out);
+}
+
+static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_t cap, int *progress)
+{
+    static lft_ingest_body_t body; /* one exporter sends at a time */
+    size_t n = lft_ingest_collect(ex->client, reader, ex->items.ingest, cap, &body.batch);
+    if (n == 0) {
+        return LFT_OK;
+    }
+    body.count = n;
+    for (;;) { /* fit max_request_bytes */
+        lft_sink_t count;
+        lft_sink_init_count(&count);
+        lft_err_t e = lft_ingest_body(&body, &count);
+        if (e != LFT_OK) {
+            return e;
+        }
+        if (count.total <= ex->cfg.max_request_bytes) {
+            break;
+        }
+        if (body.count == 1u) {
+            lft_ingest_settle(&body.batch, 0);
+            LFT_STAT(ex, dropped_oversize, 1u);
+            lft_log(ex, 0, "event larger than max_request_bytes dropped%s (%ld)", "", (long)count.total);
+            *progress = 1;
+            return LFT_OK;
+        }
+        body.count /= 2u;
+    }
+    n = body.count;
+    memset(ex->item_state, LFT_ITEM_PENDING, n);
+    lft_sent_t sent;
+    lft_err_t err = lft_request(ex, ex->path_ingest, "application/json", lft_ingest_body, &body, &sent);
+    if (sent != LFT_SENT_NOTHING) {
+        LFT_STAT(ex, sent, n);
+    }
+    const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "ingestion");
+    switch (out) {
+    case LFT_OUT_DONE: {
+        lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, &body.batch, 0 };
+        return lft_settle_events(ex, &ev, progress);
+    }
+    case LFT_OUT_SPLIT:
+        ex->batch_limit = (uint32_t)(n / 2u);
+        *progress = 1;
+        return LFT_OK;
+    case LFT_OUT_DROP:
+    case LFT_OUT_GIVE_UP:
+        for (size_t i = 0; i < n; i++) {
+            lft_ingest_settle(&body.batch, i);
         }
         if (out == LFT_OUT_DROP) {
             LFT_STAT(ex, dropped_rejected, n);
@@ -755,13 +918,19 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
     int progress = 0;
     size_t cap = ex->batch_limit < LFT_EXPORT_BATCH_MAX ? ex->batch_limit : LFT_EXPORT_BATCH_MAX;
     lft_otlp_batch_t batch;
-    size_t n = lft_otlp_collect(ex->client, &reader, ex->items, cap, &batch);
+    size_t n = 0;
+    if (ex->cfg.format != LFT_FORMAT_INGESTION) {
+        n = lft_otlp_collect(ex->client, &reader, ex->items.otlp, cap, &batch);
+    }
     lft_otlp_diag_t now;
     lft_diag_fill(ex->client, &now);
-    if (n > 0 || lft_diag_changed(&now, &ex->diag_sent)) {
+    if (ex->cfg.format == LFT_FORMAT_INGESTION) {
+        err = lft_send_ingest(ex, &reader, lft_events_cap(ex), &progress);
+        ex->diag_sent = now; /* the batch API has no place for them: counted locally only */
+    } else if (n > 0 || lft_diag_changed(&now, &ex->diag_sent)) {
         err = lft_send_otlp(ex, &reader, n, &progress);
     }
-    if (err == LFT_OK || err == LFT_ERR_REJECTED) {
+    if ((err == LFT_OK || err == LFT_ERR_REJECTED) && ex->cfg.format != LFT_FORMAT_INGESTION) {
         lft_err_t e2 = lft_send_scores(ex, &reader, &progress);
         if (err == LFT_OK) {
             err = e2;
@@ -812,7 +981,7 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
     if (cfg->host == NULL || cfg->host[0] == '\0' || !lft_key_ok(cfg->public_key) ||
         !lft_key_ok(cfg->secret_key) || cfg->net.ops == NULL || cfg->high_water_pct > 100u ||
         (cfg->max_request_bytes != 0u && cfg->max_request_bytes < 1024u) ||
-        (cfg->ca == NULL && !cfg->allow_plain_http) || (unsigned)cfg->format > 1u ||
+        (cfg->ca == NULL && !cfg->allow_plain_http) || (unsigned)cfg->format > 2u ||
         (unsigned)cfg->scores > 1u) {
         return LFT_ERR_CONFIG;
     }

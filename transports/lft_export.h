@@ -5,10 +5,22 @@
  * What goes where:
  *   observations  one OTLP span each, exported once when it ends, to
  *                 POST <base_path>/api/public/otel/v1/traces
- *                 (protobuf by default, OTLP/JSON with LFT_FORMAT_OTLP_JSON)
+ *                 (protobuf by default, OTLP/JSON with LFT_FORMAT_OTLP_JSON);
+ *                 or, with LFT_FORMAT_INGESTION, as trace-create /
+ *                 <kind>-create / <kind>-update / event-create events to
+ *                 POST <base_path>/api/public/ingestion: an observation still
+ *                 open at flush time goes out as a create and its end later as
+ *                 an update, one that started and ended between two flushes as
+ *                 a single create (lft_ingest.h)
  *   scores        batched score-create events to POST <base_path>/api/public/ingestion
  *                 (207 replies parsed per event), or one by one to
- *                 POST <base_path>/api/public/scores (LFT_SCORES_API)
+ *                 POST <base_path>/api/public/scores (LFT_SCORES_API); with
+ *                 LFT_FORMAT_INGESTION in the same batches as the observations
+ *
+ * 207 replies (ingestion): every event the server accepted is released; an
+ * event refused with a 4xx is dropped (dropped_rejected) and the server's
+ * message logged; an event refused with a 5xx (or not mentioned) is sent
+ * again alone with the next batch, never its accepted neighbours.
  *
  * Memory. lft_exporter_t holds every buffer the exporter uses (encode
  * scratch, reply body, jsmn tokens, batch items), sized by the LFT_EXPORT_*
@@ -61,6 +73,7 @@
 
 #include "lft_arena.h"
 #include "lft_http.h"
+#include "lft_ingest.h"
 #include "lft_otlp.h"
 #include "lft_port_net.h"
 #include "lft_reply.h"
@@ -81,9 +94,16 @@ extern "C" {
 #ifndef LFT_EXPORT_REPLY_MAX
 #define LFT_EXPORT_REPLY_MAX 2048u
 #endif
-/* jsmn tokens for parsing a reply (a 207 needs about 5 per event). */
+/* jsmn tokens for parsing a reply. A batch request (scores, or every event
+ * with LFT_FORMAT_INGESTION) carries at most as many events as its 207 can
+ * describe: min((LFT_EXPORT_TOKENS - 64) / 16, LFT_EXPORT_REPLY_MAX / 64),
+ * 12 with the defaults (the official SDKs send 15); raise both for bigger
+ * batches. */
 #ifndef LFT_EXPORT_TOKENS
 #define LFT_EXPORT_TOKENS 256u
+#endif
+#if LFT_EXPORT_TOKENS < 80
+#error "LFT_EXPORT_TOKENS must be at least 80"
 #endif
 /* Most observations (and, separately, scores) in one request. */
 #ifndef LFT_EXPORT_BATCH_MAX
@@ -98,7 +118,11 @@ extern "C" {
 
 typedef enum {
     LFT_FORMAT_OTLP_PROTOBUF = 0, /* application/x-protobuf (default, smallest) */
-    LFT_FORMAT_OTLP_JSON = 1      /* application/json, OTLP/JSON */
+    LFT_FORMAT_OTLP_JSON = 1,     /* application/json, OTLP/JSON */
+    LFT_FORMAT_INGESTION = 2      /* Langfuse's batch API (/api/public/ingestion: trace-create,
+                                     span-create / -update, ... and score-create in one batch)
+                                     for self-hosted servers without OTLP (v2, v3); see
+                                     lft_ingest.h */
 } lft_format_t;
 
 typedef enum {
@@ -172,9 +196,12 @@ typedef struct {
     char reply[LFT_EXPORT_REPLY_MAX];
     uint8_t scratch[LFT_EXPORT_SCRATCH];
     uint8_t rx[512];
-    lft_otlp_item_t items[LFT_EXPORT_BATCH_MAX];
+    union {
+        lft_otlp_item_t otlp[LFT_EXPORT_BATCH_MAX];
+        lft_ingest_item_t ingest[LFT_EXPORT_BATCH_MAX];
+    } items;
     uint32_t score_pos[LFT_EXPORT_BATCH_MAX];
-    uint8_t score_state[LFT_EXPORT_BATCH_MAX];
+    uint8_t item_state[LFT_EXPORT_BATCH_MAX]; /* per-event verdicts of one 207 */
     lft_reply_token_t tokens[LFT_EXPORT_TOKENS];
 } lft_exporter_t;
 

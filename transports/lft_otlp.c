@@ -10,9 +10,9 @@
  */
 #include "lft_otlp.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "lft_jsonw.h"
 #include "lft_text.h"
 
 #define LFT_OTLP_MAX_SOURCES 34u /* START + up to 32 updates + END */
@@ -234,70 +234,6 @@ static void lft_put_utf8(lft_sink_t *s, const char *p, size_t n)
     }
 }
 
-/* UTF-8 text escaped for the inside of a JSON string literal. */
-static void lft_put_json_chars(lft_sink_t *s, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    char buf[64];
-    while (n > 0) {
-        size_t used = 0;
-        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
-        for (size_t i = 0; i < k; i++) {
-            unsigned char ch = (unsigned char)buf[i];
-            if (ch == '"' || ch == '\\') {
-                char esc[2] = { '\\', (char)ch };
-                lft_sink_put(s, esc, 2u);
-            } else if (ch == '\n') {
-                lft_sink_put(s, "\\n", 2u);
-            } else if (ch == '\r') {
-                lft_sink_put(s, "\\r", 2u);
-            } else if (ch == '\t') {
-                lft_sink_put(s, "\\t", 2u);
-            } else if (ch < 0x20u) {
-                char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 0x0Fu] };
-                lft_sink_put(s, esc, 6u);
-            } else {
-                lft_sink_byte(s, ch);
-            }
-        }
-        p += used;
-        n -= used;
-    }
-}
-
-/* A JSON string literal (quotes included) of UTF-8 text. */
-static void lft_put_json_string(lft_sink_t *s, const char *p, size_t n)
-{
-    lft_sink_byte(s, '"');
-    lft_put_json_chars(s, p, n);
-    lft_sink_byte(s, '"');
-}
-
-static void lft_put_cstr(lft_sink_t *s, const char *str)
-{
-    lft_sink_put(s, str, strlen(str));
-}
-
-static void lft_put_u64(lft_sink_t *s, uint64_t v)
-{
-    char b[20];
-    size_t n = 0;
-    do {
-        b[sizeof b - 1u - n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v > 0);
-    lft_sink_put(s, b + sizeof b - n, n);
-}
-
-static void lft_put_double(lft_sink_t *s, double d)
-{
-    char b[32];
-    int n = snprintf(b, sizeof b, "%.17g", d);
-    if (n > 0 && (size_t)n < sizeof b) {
-        lft_sink_put(s, b, (size_t)n);
-    }
-}
-
 /* --------------------------------------------------------- attributes */
 
 /* One attribute: key = prefix + key, value per type. */
@@ -343,29 +279,29 @@ static void lft_json_map(lft_sink_t *s, const lft_sources_t *src, lft_field_tag_
                 lft_sink_byte(s, ',');
             }
             first = 0;
-            lft_put_json_string(s, f.key, f.key_len);
+            lft_jsonw_string(s, f.key, f.key_len);
             lft_sink_byte(s, ':');
             switch (f.tag) {
             case LFT_F_USAGE:
-                lft_put_u64(s, f.u);
+                lft_jsonw_u64(s, f.u);
                 break;
             case LFT_F_COST:
             case LFT_F_PARAM_DOUBLE:
-                lft_put_double(s, f.d);
+                lft_jsonw_double(s, f.d);
                 break;
             case LFT_F_PARAM_INT:
                 if (f.i < 0) {
                     lft_sink_byte(s, '-');
-                    lft_put_u64(s, (uint64_t)0 - (uint64_t)f.i);
+                    lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)f.i);
                 } else {
-                    lft_put_u64(s, (uint64_t)f.i);
+                    lft_jsonw_u64(s, (uint64_t)f.i);
                 }
                 break;
             case LFT_F_PARAM_BOOL:
-                lft_put_cstr(s, f.i ? "true" : "false");
+                lft_jsonw_raw(s, f.i ? "true" : "false");
                 break;
             default:
-                lft_put_json_string(s, f.str, f.str_len);
+                lft_jsonw_string(s, f.str, f.str_len);
                 break;
             }
         }
@@ -402,7 +338,7 @@ static void lft_string_payload(lft_sink_t *s, const void *ctx)
     char iso[28];
     switch (a->type) {
     case LFT_AV_JSON_TEXT:
-        lft_put_json_string(s, a->s, a->n);
+        lft_jsonw_string(s, a->s, a->n);
         break;
     case LFT_AV_JSON_MAP:
         lft_json_map(s, a->src, a->map_tag);
@@ -502,10 +438,10 @@ static void lft_attr(lft_attrs_t *out, const lft_attr_t *a)
     }
     lft_sink_t *s = out->s;
     size_t plen = a->prefix != NULL ? strlen(a->prefix) : 0u;
-    lft_put_cstr(s, out->count++ ? ",{\"key\":\"" : "{\"key\":\"");
-    lft_put_json_chars(s, a->prefix, plen);
-    lft_put_json_chars(s, a->key, a->key_len);
-    lft_put_cstr(s, "\",\"value\":");
+    lft_jsonw_raw(s, out->count++ ? ",{\"key\":\"" : "{\"key\":\"");
+    lft_jsonw_chars(s, a->prefix, plen);
+    lft_jsonw_chars(s, a->key, a->key_len);
+    lft_jsonw_raw(s, "\",\"value\":");
     lft_json_anyvalue(s, a);
     lft_sink_byte(s, '}');
 }
@@ -1164,9 +1100,9 @@ static void lft_json_i64(lft_sink_t *s, int64_t v)
     lft_sink_byte(s, '"');
     if (v < 0) {
         lft_sink_byte(s, '-');
-        lft_put_u64(s, (uint64_t)0 - (uint64_t)v);
+        lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)v);
     } else {
-        lft_put_u64(s, (uint64_t)v);
+        lft_jsonw_u64(s, (uint64_t)v);
     }
     lft_sink_byte(s, '"');
 }
@@ -1175,49 +1111,49 @@ static void lft_json_anyvalue(lft_sink_t *s, const lft_attr_t *a)
 {
     switch (a->type) {
     case LFT_AV_INT:
-        lft_put_cstr(s, "{\"intValue\":");
+        lft_jsonw_raw(s, "{\"intValue\":");
         lft_json_i64(s, a->i);
         break;
     case LFT_AV_DOUBLE:
-        lft_put_cstr(s, "{\"doubleValue\":");
-        lft_put_double(s, a->d);
+        lft_jsonw_raw(s, "{\"doubleValue\":");
+        lft_jsonw_double(s, a->d);
         break;
     case LFT_AV_BOOL:
-        lft_put_cstr(s, a->i ? "{\"boolValue\":true" : "{\"boolValue\":false");
+        lft_jsonw_raw(s, a->i ? "{\"boolValue\":true" : "{\"boolValue\":false");
         break;
     case LFT_AV_TAGS: {
         int first = 1;
-        lft_put_cstr(s, "{\"arrayValue\":{\"values\":[");
+        lft_jsonw_raw(s, "{\"arrayValue\":{\"values\":[");
         for (size_t i = 0; i < a->src->n; i++) {
             lft_field_iter_t it;
             lft_field_t f;
             lft_field_iter_init(&it, &a->src->rec[i]);
             while (lft_field_next(&it, &f) == 1) {
                 if (f.tag == LFT_F_TAG) {
-                    lft_put_cstr(s, first ? "{\"stringValue\":" : ",{\"stringValue\":");
-                    lft_put_json_string(s, f.str, f.str_len);
+                    lft_jsonw_raw(s, first ? "{\"stringValue\":" : ",{\"stringValue\":");
+                    lft_jsonw_string(s, f.str, f.str_len);
                     lft_sink_byte(s, '}');
                     first = 0;
                 }
             }
         }
-        lft_put_cstr(s, "]}");
+        lft_jsonw_raw(s, "]}");
         break;
     }
     default: {
         /* The string payload, as a JSON string: count, then escape it. */
-        lft_put_cstr(s, "{\"stringValue\":");
+        lft_jsonw_raw(s, "{\"stringValue\":");
         if (a->type == LFT_AV_STRING) {
-            lft_put_json_string(s, a->s, a->n);
+            lft_jsonw_string(s, a->s, a->n);
         } else {
             char iso[28];
             switch (a->type) {
             case LFT_AV_ISO_TIME:
                 lft_otlp_iso8601(a->u, iso);
-                lft_put_json_string(s, iso, 27u);
+                lft_jsonw_string(s, iso, 27u);
                 break;
             case LFT_AV_RAW:
-                lft_put_json_string(s, a->s, a->n);
+                lft_jsonw_string(s, a->s, a->n);
                 break;
             default: {
                 /* JSON text made here (maps, quoted text): escape it again as a
@@ -1243,31 +1179,31 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
 
     (void)lft_client_trace_id(c, item->trace, tid);
     (void)lft_client_span_id(c, item->serial, sid);
-    lft_put_cstr(s, "{\"traceId\":");
+    lft_jsonw_raw(s, "{\"traceId\":");
     lft_json_hex(s, tid, 16u);
-    lft_put_cstr(s, ",\"spanId\":");
+    lft_jsonw_raw(s, ",\"spanId\":");
     lft_json_hex(s, sid, 8u);
     if (item->parent != 0 && lft_client_span_id(c, item->parent, pid) == LFT_OK) {
-        lft_put_cstr(s, ",\"parentSpanId\":");
+        lft_jsonw_raw(s, ",\"parentSpanId\":");
         lft_json_hex(s, pid, 8u);
     }
     if (lft_sources_get(is_root ? &sc->trace : &sc->obs, LFT_F_NAME, &f)) {
-        lft_put_cstr(s, ",\"name\":");
-        lft_put_json_string(s, f.str, f.str_len);
+        lft_jsonw_raw(s, ",\"name\":");
+        lft_jsonw_string(s, f.str, f.str_len);
     }
-    lft_put_cstr(s, ",\"kind\":1,\"startTimeUnixNano\":");
+    lft_jsonw_raw(s, ",\"kind\":1,\"startTimeUnixNano\":");
     lft_json_i64(s, (int64_t)(sc->start_us * 1000u));
-    lft_put_cstr(s, ",\"endTimeUnixNano\":");
+    lft_jsonw_raw(s, ",\"endTimeUnixNano\":");
     lft_json_i64(s, (int64_t)(sc->end_us * 1000u));
-    lft_put_cstr(s, ",\"attributes\":[");
+    lft_jsonw_raw(s, ",\"attributes\":[");
     lft_attrs_t out = { s, 9u, 1, 0 };
     lft_span_attrs(&out, sc);
     lft_sink_byte(s, ']');
     if (lft_is_error(&sc->obs)) {
-        lft_put_cstr(s, ",\"status\":{\"code\":2");
+        lft_jsonw_raw(s, ",\"status\":{\"code\":2");
         if (lft_sources_get(&sc->obs, LFT_F_STATUS, &f)) {
-            lft_put_cstr(s, ",\"message\":");
-            lft_put_json_string(s, f.str, f.str_len);
+            lft_jsonw_raw(s, ",\"message\":");
+            lft_jsonw_string(s, f.str, f.str_len);
         }
         lft_sink_byte(s, '}');
     }
@@ -1285,9 +1221,9 @@ lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
     rc.span = &lft_span_scratch;
     rc.scope_spans_len = NULL;
     rc.json = 1;
-    lft_put_cstr(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
+    lft_jsonw_raw(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     lft_resource(sink, &rc);
-    lft_put_cstr(sink, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"lftrace\",\"version\":\"" LFTRACE_VERSION
+    lft_jsonw_raw(sink, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"lftrace\",\"version\":\"" LFTRACE_VERSION
                        "\"},\"spans\":[");
     for (size_t i = 0; i < batch->count; i++) {
         if (i > 0) {
@@ -1296,7 +1232,7 @@ lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
         lft_prepare_span(batch, &batch->items[i], rc.span);
         lft_json_span(sink, rc.span);
     }
-    lft_put_cstr(sink, "]}]}]}");
+    lft_jsonw_raw(sink, "]}]}]}");
     return LFT_OK;
 }
 

@@ -9,7 +9,8 @@
  * take no real time, while the network timeouts are real.
  *
  * Usage: lft_export_driver --port P [--host localhost] [--connect 127.0.0.1]
- *          [--ca FILE | --plain] [--json] [--scores-api] [--flow support|many|errors]
+ *          [--ca FILE | --plain] [--json | --ingestion] [--scores-api]
+ *          [--flow support|many|errors|events|open]
  *          [--count N] [--no-wall] [--io-timeout MS] [--max-request B] [--ring B]
  *          [--drop-oldest] [--outage-port P2] [--flush-timeout MS] [--max-attempts N]
  *          [--batch N] [--flushes K]
@@ -38,7 +39,7 @@ static uint8_t ca_buf[16384];
 
 typedef struct {
     const char *host, *connect, *ca, *flow;
-    int port, outage_port, plain, json, scores_api, count, no_wall, drop_oldest, flushes;
+    int port, outage_port, plain, json, ingestion, scores_api, count, no_wall, drop_oldest, flushes;
     unsigned io_timeout, max_request, ring, flush_timeout, max_attempts, batch;
 } opts_t;
 
@@ -116,6 +117,45 @@ static void flow_errors(void)
                        .target = &g };
     check(lft_score(&client, &sc), "score");
     check(lft_trace_end(&trace, NULL), "trace end");
+}
+
+/* The seeds' events flow: rerank, a cache hit, a rate-limit warning. */
+static void flow_events(void)
+{
+    lft_trace_t trace = LFT_OBS_INIT;
+    check(lft_trace_start(&client, &trace, "rag-query", NULL), "trace");
+    lft_obs_opts_t rr = { .input = LFT_JSON("{\"before\":10,\"after\":5}") };
+    check(lft_event(&trace, "rerank", &rr), "rerank");
+    static const lft_kv_t hit[] = { LFT_KV_STR("key", "q:reset-password"), LFT_KV_BOOL("hit", 1) };
+    lft_obs_opts_t ch = { .metadata = hit, .metadata_count = 2, .level = LFT_LEVEL_DEBUG };
+    check(lft_event(&trace, "cache-hit", &ch), "cache-hit");
+    lft_obs_opts_t rl = { .level = LFT_LEVEL_WARNING, .status_message = "429 from upstream, retrying in 2 s" };
+    check(lft_event(&trace, "rate-limit", &rl), "rate-limit");
+    check(lft_trace_end(&trace, NULL), "trace end");
+}
+
+/* An observation open across flushes: the trace and a tool span stay open
+ * over the first flush and end before the second. */
+static lft_trace_t open_trace = LFT_OBS_INIT;
+static lft_obs_t open_tool = LFT_OBS_INIT;
+static void flow_open_first(void)
+{
+    lft_trace_opts_t to = { .user_id = "user_9" };
+    check(lft_trace_start(&client, &open_trace, "long-job", &to), "trace");
+    lft_obs_opts_t oo = { .input = LFT_TEXT("step 1") };
+    check(lft_obs_start(&open_tool, &open_trace, LFT_KIND_TOOL, "tool-call", &oo), "tool");
+    lft_obs_t quick = LFT_OBS_INIT;
+    check(lft_span_start(&quick, &open_trace, "quick", NULL), "quick");
+    check(lft_obs_end(&quick, NULL), "quick end");
+}
+
+static void flow_open_second(void)
+{
+    lft_test_clock_advance(2000000u);
+    lft_obs_opts_t oe = { .output = LFT_TEXT("done") };
+    check(lft_obs_end(&open_tool, &oe), "tool end");
+    lft_trace_opts_t te = { .output = LFT_TEXT("job done") };
+    check(lft_trace_end(&open_trace, &te), "trace end");
 }
 
 /* count traces of one span each, named span-<i>; a score every 10th trace. */
@@ -219,7 +259,7 @@ static void parse(int argc, char **argv, opts_t *o)
         OPT_I("--flushes", flushes)
         OPT_U("--io-timeout", io_timeout) OPT_U("--max-request", max_request) OPT_U("--ring", ring)
         OPT_U("--flush-timeout", flush_timeout) OPT_U("--max-attempts", max_attempts) OPT_U("--batch", batch)
-        OPT_F("--plain", plain) OPT_F("--json", json) OPT_F("--scores-api", scores_api)
+        OPT_F("--plain", plain) OPT_F("--json", json) OPT_F("--ingestion", ingestion) OPT_F("--scores-api", scores_api)
         OPT_F("--no-wall", no_wall) OPT_F("--drop-oldest", drop_oldest)
         fprintf(stderr, "driver: unknown argument %s\n", a);
         exit(2);
@@ -244,7 +284,7 @@ static void export_init(const opts_t *o, int port, size_t ca_len)
     ec.ca = o->plain ? NULL : ca_buf;
     ec.ca_len = o->plain ? 0 : ca_len;
     ec.allow_plain_http = (uint8_t)o->plain;
-    ec.format = o->json ? LFT_FORMAT_OTLP_JSON : LFT_FORMAT_OTLP_PROTOBUF;
+    ec.format = o->ingestion ? LFT_FORMAT_INGESTION : o->json ? LFT_FORMAT_OTLP_JSON : LFT_FORMAT_OTLP_PROTOBUF;
     ec.scores = o->scores_api ? LFT_SCORES_API : LFT_SCORES_INGESTION;
     ec.io_timeout_ms = o->io_timeout;
     ec.connect_timeout_ms = 3000;
@@ -297,6 +337,10 @@ int main(int argc, char **argv)
         flow_errors();
     } else if (strcmp(o.flow, "many") == 0) {
         flow_many(o.count);
+    } else if (strcmp(o.flow, "events") == 0) {
+        flow_events();
+    } else if (strcmp(o.flow, "open") == 0) {
+        flow_open_first();
     } else {
         fprintf(stderr, "driver: unknown flow %s\n", o.flow);
         return 2;
@@ -307,6 +351,8 @@ int main(int argc, char **argv)
         snprintf(results + n, sizeof results - n, "%s\"%s\"", k ? "," : "", lft_err_str(e));
         if (k + 1 < o.flushes && strcmp(o.flow, "support") == 0) {
             flow_support();
+        } else if (k + 1 < o.flushes && strcmp(o.flow, "open") == 0) {
+            flow_open_second();
         }
     }
     (void)lft_export_shutdown(&exporter, 1000);

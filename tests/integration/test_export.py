@@ -203,7 +203,8 @@ class SupportQueryTest(unittest.TestCase):
         reqs = [r for r in server.lines("request") if r["status"] is not None]
         for r in reqs:
             h = r["headers"]
-            self.assertEqual(h["x-langfuse-ingestion-version"], "4")
+            otlp = r["path"].endswith("/otel/v1/traces")
+            self.assertEqual(h["x-langfuse-ingestion-version"], "4" if otlp else None, r["path"])
             self.assertEqual(h["x-langfuse-sdk-name"], "lftrace")
             self.assertTrue(h["x-langfuse-sdk-version"])
             self.assertTrue(h["user-agent"].startswith("lftrace/"))
@@ -410,6 +411,170 @@ class OutageTest(unittest.TestCase):
                 res = spans[-1]["resource"]
                 got = res.get("lftrace.dropped.ring_full", 0) + res.get("lftrace.dropped.overwritten", 0)
                 self.assertEqual(got, lost)
+
+
+SHARED = Path(os.environ.get("LFT_SHARED_DIR") or HERE.parents[1].parent / "shared")
+SCHEMA = SHARED / "langfuse" / "ingestion-schema.json"
+CHECK_SCHEMA = HERE.parent / "unit" / "check_ingest_schema.py"
+STORE_ONLY = {"kind", "endpoint", "envelope_id", "timestamp", "request_id"}
+
+
+def ingestion_requests(server):
+    """What arrived at /api/public/ingestion, as one batch per request (stored events only)."""
+    reqs = {}
+    for x in server.lines():
+        if x["kind"] == "event":
+            ev = {"id": x["envelope_id"], "type": x["type"], "timestamp": x["timestamp"], "body": x["body"]}
+        elif x["kind"] == "score" and x.get("endpoint") == "ingestion":
+            ev = {"id": x["envelope_id"], "type": "score-create", "timestamp": x["timestamp"],
+                  "body": {k: v for k, v in x.items() if k not in STORE_ONLY}}
+        else:
+            continue
+        reqs.setdefault(x["request_id"], []).append(ev)
+    return [reqs[k] for k in sorted(reqs)]
+
+
+class IngestionTest(unittest.TestCase):
+    """Issue #4: the batch-ingestion exporter (trace-create, span-create/-update, ...)."""
+
+    def validate(self, server):
+        """Every batch that arrived validates against the schema and the server-only rules."""
+        batches = ingestion_requests(server)
+        self.assertTrue(batches)
+        schema = str(SCHEMA) if SCHEMA.exists() else "-"
+        if schema == "-":
+            print("SKIP schema: ../shared not found (server-only rules still checked)")
+        for i, events in enumerate(batches):
+            f = TMP / f"ingest-{i}.json"
+            f.write_text(json.dumps({"batch": events, "metadata": {"batch_size": len(events)}}))
+            p = subprocess.run([sys.executable, str(CHECK_SCHEMA), schema, str(f)], capture_output=True,
+                               text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        return [e for b in batches for e in b]
+
+    def events(self, flow, *args, flushes=1):
+        TLS.reset()
+        out = run_driver(TLS, "--ingestion", "--flow", flow, "--flushes", flushes, *args)
+        return out, self.validate(TLS)
+
+    def test_support_query(self):
+        out, evs = self.events("support")
+        self.assertEqual(out["flush"], ["LFT_OK"])
+        by = {(e["type"], e["body"].get("name")): e for e in evs}
+        self.assertEqual(len(evs), 5)
+        tr = by[("trace-create", "support-query")]["body"]
+        self.assertEqual(tr["userId"], "user_123")
+        self.assertEqual(tr["sessionId"], "session_abc")
+        self.assertEqual(tr["metadata"], {"plan": "pro", "source": "web-chat"})
+        self.assertEqual(tr["tags"], ["support", "production"])
+        self.assertEqual(tr["environment"], "production")
+        self.assertEqual(tr["release"], "v1.2.3")
+        sp = by[("span-create", "retrieval")]["body"]
+        self.assertEqual(sp["traceId"], tr["id"])
+        self.assertNotIn("parentObservationId", sp)
+        self.assertEqual(sp["input"], {"query": "How do I reset my password?"})
+        self.assertEqual(sp["output"], ["Reset via Settings > Security"])
+        self.assertIn("endTime", sp)
+        ev = by[("event-create", "rerank")]["body"]
+        self.assertEqual(ev["parentObservationId"], sp["id"])
+        g = by[("generation-create", "llm-answer")]["body"]
+        self.assertEqual(g["model"], "gpt-4o-mini")
+        self.assertEqual(g["usageDetails"], {"input": 42, "output": 18, "total": 60})
+        self.assertNotIn("usage", g)
+        self.assertEqual(g["modelParameters"], {"temperature": 0.2, "max_tokens": 256})
+        self.assertIn("completionStartTime", g)
+        sc = by[("score-create", "helpfulness")]["body"]
+        self.assertEqual(sc["traceId"], tr["id"])
+        self.assertAlmostEqual(sc["value"], 0.92)
+        for r in TLS.lines("request"):
+            self.assertTrue(r["path"].endswith("/api/public/ingestion"), r["path"])
+            self.assertEqual(r["headers"]["x-langfuse-sdk-name"], "lftrace")
+            self.assertIsNone(r["headers"]["x-langfuse-ingestion-version"])
+        self.assertEqual(len(TLS.lines("request")), 1)
+        print(f"ingestion JSON body per support-query trace: {TLS.lines('request')[0]['body_bytes']} B")
+
+    def test_error_handling(self):
+        out, evs = self.events("errors")
+        by = {(e["type"], e["body"].get("name")): e["body"] for e in evs}
+        g = by[("generation-create", "llm-call")]
+        self.assertEqual(g["level"], "ERROR")
+        self.assertEqual(g["statusMessage"], "rate limit exceeded")
+        w = by[("event-create", "rate-limit")]
+        self.assertEqual(w["level"], "WARNING")
+        sc = by[("score-create", "error")]
+        self.assertEqual(sc["value"], "rate_limit")
+        self.assertEqual(sc["dataType"], "CATEGORICAL")
+        self.assertEqual(sc["observationId"], g["id"])
+
+    def test_events(self):
+        out, evs = self.events("events")
+        by = {e["body"]["name"]: e["body"] for e in evs if e["type"] == "event-create"}
+        self.assertEqual(set(by), {"rerank", "cache-hit", "rate-limit"})
+        self.assertEqual(by["rerank"]["input"], {"before": 10, "after": 5})
+        self.assertEqual(by["cache-hit"]["level"], "DEBUG")
+        self.assertEqual(by["cache-hit"]["metadata"], {"key": "q:reset-password", "hit": True})
+        self.assertEqual(by["rate-limit"]["level"], "WARNING")
+        self.assertEqual(by["rate-limit"]["statusMessage"], "429 from upstream, retrying in 2 s")
+
+    def test_open_observation_create_then_update(self):
+        out, evs = self.events("open", flushes=2)
+        self.assertEqual(out["flush"], ["LFT_OK", "LFT_OK"])
+        batches = ingestion_requests(TLS)
+        self.assertEqual(len(batches), 2)
+        first = {(e["type"], e["body"].get("name")): e["body"] for e in batches[0]}
+        tool = first[("span-create", "tool-call")]
+        self.assertNotIn("endTime", tool)  # still open at the first flush
+        self.assertEqual(tool["metadata"]["lftrace.kind"], "tool")
+        self.assertIn("endTime", first[("span-create", "quick")])  # started and ended: one create
+        second = batches[1]
+        upd = [e["body"] for e in second if e["type"] == "span-update"]
+        self.assertEqual(len(upd), 1)
+        self.assertEqual(upd[0]["id"], tool["id"])
+        self.assertIn("endTime", upd[0])
+        self.assertEqual(upd[0]["output"], "done")
+        tr = [e["body"] for e in second if e["type"] == "trace-create"]
+        self.assertEqual(tr[0]["output"], "job done")
+        ids = [e["id"] for e in evs]
+        self.assertEqual(len(ids), len(set(ids)), "envelope ids unique")
+
+    def run_many(self, **fault):
+        TLS.reset()
+        TLS.fault(**fault)
+        return run_driver(TLS, "--ingestion", "--flow", "many", "--count", "20")
+
+    def test_faults_retry_whole_batch(self):
+        for fault in ({"mode": "500", "count": 2}, {"mode": "429", "count": 1, "retry_after": 3},
+                      {"mode": "drop_before_body", "count": 1}, {"mode": "503_html", "count": 1}):
+            with self.subTest(fault=fault["mode"]):
+                out = self.run_many(**fault)
+                self.assertEqual(out["flush"], ["LFT_OK"])
+                evs = self.validate(TLS)
+                ids = Counter(e["id"] for e in evs)
+                self.assertEqual(len(ids), 20 * 2 + 2)  # 20 trace-creates, 20 span-creates, 2 scores
+                self.assertEqual(max(ids.values()), 1)
+
+    def test_lost_reply_duplicates_are_counted(self):
+        out = self.run_many(mode="drop_after_body", count=1)
+        self.assertEqual(out["flush"], ["LFT_OK"])
+        ids = Counter(e["id"] for e in self.validate(TLS))
+        dups = sum(c - 1 for c in ids.values())
+        self.assertGreater(dups, 0)
+        self.assertLessEqual(dups, out["maybe_duplicated"])
+
+    def test_207_per_event_errors(self):
+        """Per-event 4xx: dropped and counted; per-event 5xx: only those events go again."""
+        out = self.run_many(mode="207_errors", fail_every=2, status=[400, 500], count=1)
+        self.assertEqual(out["flush"], ["LFT_ERR_REJECTED"])
+        batches = ingestion_requests(TLS)
+        reqs = [r for r in TLS.lines("request") if r["status"] == 207]
+        self.assertEqual(reqs[0]["items"], 6)  # 12 events sent, every 2nd failed
+        self.assertEqual(out["dropped_rejected"], 3)  # 400, 500, 400, ...: three 400s
+        evs = [e for b in batches for e in b]
+        ids = Counter(e["id"] for e in evs)
+        self.assertEqual(max(ids.values()), 1, "accepted events never sent again")
+        self.assertEqual(len(ids), 42 - 3, "all but the three refused arrived")
+        self.assertEqual(out["maybe_duplicated"], 0)
+        self.assertEqual(out["pending_records"], 0)
 
 
 class TrustTest(unittest.TestCase):
