@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Builds lftrace with its tests and runs them all with ctest.
+# Builds lftrace with its tests and runs them all: the host suite with ctest
+# (unit, end-to-end export against the local TLS collector, tools), then the
+# embedded suite (cross builds for cortex-m0, cortex-m4 and rv32imac, their
+# unit tests under QEMU, footprint and instruction figures:
+# tests/embedded/run.sh).
 #
 # Usage: ./tests/run_all.sh
 # Environment (all optional):
@@ -8,6 +12,9 @@
 #   BUILD_TYPE   CMake build type (default: RelWithDebInfo, i.e. -O2 -g)
 #   CMAKE_ARGS   extra configure arguments, e.g. "-DLFT_SANITIZE=ON"
 #   JOBS         parallel compile jobs (default: number of CPUs)
+#   LFT_SKIP_EMBEDDED=1  skip the embedded suite (it needs the cross compilers and
+#                QEMU from the README's apt-get line); without it a missing
+#                toolchain is an error, never a silent pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +29,16 @@ echo "== build"
 timeout 1200 cmake --build "$build" -j "$jobs"
 echo "== test"
 ctest --test-dir "$build" --output-on-failure -j2 --no-tests=error --timeout 600
+
+if [ "${LFT_SKIP_EMBEDDED:-0}" = 1 ]; then
+  echo "== embedded suite SKIPPED (LFT_SKIP_EMBEDDED=1)"
+  exit 0
+fi
+for tool in arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc qemu-system-riscv32; do
+  command -v "$tool" >/dev/null || {
+    echo "== embedded suite: $tool is missing (install the README's packages, or set LFT_SKIP_EMBEDDED=1)" >&2
+    exit 1
+  }
+done
+echo "== embedded suite (tests/embedded/run.sh)"
+LFT_EMBEDDED_BUILD="$build/embedded" LFT_JOBS="$jobs" timeout 1800 ./tests/embedded/run.sh

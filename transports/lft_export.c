@@ -513,13 +513,23 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
         body.batch.count /= 2u;
     }
     n = body.batch.count;
+    size_t spans = 0;
+    for (size_t i = 0; i < n; i++) {
+        spans += (size_t)lft_otlp_item_exportable(&ex->items.otlp[i]);
+    }
+    if (spans == 0u && n > 0u) {
+        /* only ends whose start LFT_DROP_OLDEST freed (counted there): nothing to send */
+        lft_release_items(&body.batch, n);
+        *progress = 1;
+        return LFT_OK;
+    }
     lft_sent_t sent;
     lft_err_t err = lft_request(ex, ex->path_otlp, body.json ? "application/json" : "application/x-protobuf",
                                 lft_otlp_body, &body, &sent);
     if (sent != LFT_SENT_NOTHING) {
-        LFT_STAT(ex, sent, n);
+        LFT_STAT(ex, sent, spans);
     }
-    const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "OTLP export");
+    const lft_outcome_t out = lft_classify(ex, err, sent, spans, 1, "OTLP export");
     switch (out) {
     case LFT_OUT_DONE: {
         lft_reply_otlp_t po;
@@ -535,7 +545,7 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
             lft_log(ex, 1, "OTLP partial success: %s (%ld rejected)", msg, (long)rejected);
         }
         lft_release_items(&body.batch, n);
-        LFT_STAT(ex, acknowledged, n);
+        LFT_STAT(ex, acknowledged, spans);
         ex->diag_sent = body.diag;
         if (ex->batch_limit < ex->cfg.batch_max) {
             ex->batch_limit = ex->batch_limit * 2u > ex->cfg.batch_max ? ex->cfg.batch_max : ex->batch_limit * 2u;
@@ -551,11 +561,11 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
     case LFT_OUT_GIVE_UP:
         lft_release_items(&body.batch, n);
         if (out == LFT_OUT_DROP) {
-            LFT_STAT(ex, dropped_rejected, n);
+            LFT_STAT(ex, dropped_rejected, spans);
         } else {
-            LFT_STAT(ex, dropped_retries, n);
+            LFT_STAT(ex, dropped_retries, spans);
         }
-        lft_log(ex, 0, "OTLP export failed for good, observations dropped%s: %ld", "", (long)n);
+        lft_log(ex, 0, "OTLP export failed for good, observations dropped%s: %ld", "", (long)spans);
         *progress = 1;
         return LFT_ERR_REJECTED;
     case LFT_OUT_RETRY:

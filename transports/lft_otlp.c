@@ -939,6 +939,9 @@ static void lft_scope_spans(lft_sink_t *s, const void *ctx)
     const lft_req_ctx_t *rc = ctx;
     lft_pb_message(s, 1u, lft_scope, NULL);
     for (size_t i = 0; i < rc->batch->count; i++) {
+        if (!lft_otlp_item_exportable(&rc->batch->items[i])) {
+            continue;
+        }
         lft_prepare_span(rc->batch, &rc->batch->items[i], rc->span);
         lft_pb_message(s, 2u, lft_span, rc->span);
     }
@@ -1225,10 +1228,15 @@ lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
     lft_resource(sink, &rc);
     lft_jsonw_raw(sink, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"lftrace\",\"version\":\"" LFTRACE_VERSION
                        "\"},\"spans\":[");
+    int first = 1;
     for (size_t i = 0; i < batch->count; i++) {
-        if (i > 0) {
+        if (!lft_otlp_item_exportable(&batch->items[i])) {
+            continue;
+        }
+        if (!first) {
             lft_sink_byte(sink, ',');
         }
+        first = 0;
         lft_prepare_span(batch, &batch->items[i], rc.span);
         lft_json_span(sink, rc.span);
     }
@@ -1237,6 +1245,11 @@ lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
 }
 
 /* ------------------------------------------------------------ collect */
+
+int lft_otlp_item_exportable(const lft_otlp_item_t *item)
+{
+    return item != NULL && item->trace != 0;
+}
 
 static int lft_find_start(lft_reader_t *reader, uint32_t serial, lft_record_t *out)
 {

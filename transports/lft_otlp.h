@@ -113,6 +113,14 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
                         size_t cap, lft_otlp_batch_t *batch);
 
 /*
+ * 1 when item becomes a span, 0 when its trace is unknown: an END whose
+ * START (which names the trace) LFT_DROP_OLDEST freed before it could be
+ * exported (that loss is counted in dropped_overwritten). The encoders skip
+ * such items; release their records (lft_otlp_item_records) like the rest.
+ */
+int lft_otlp_item_exportable(const lft_otlp_item_t *item);
+
+/*
  * The records item i of b consists of, i.e. the records to release once the
  * server has acknowledged that span: its END, EVENT or (end lost) START record
  * (item.pos); its START record (item.start_pos, when has_start); and every

@@ -31,6 +31,7 @@
 size_t root_only_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_item_t *items,
                          size_t cap, lft_otlp_batch_t *batch);
 size_t root_only_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_out, size_t cap);
+int root_only_item_exportable(const lft_otlp_item_t *item);
 lft_err_t root_only_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 lft_err_t root_only_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink);
 void root_only_iso8601(uint64_t unix_us, char out[28]);
@@ -38,12 +39,14 @@ void root_only_iso8601(uint64_t unix_us, char out[28]);
 #define LFT_OTLP_COMPACT 1
 #define lft_otlp_collect root_only_collect
 #define lft_otlp_item_records root_only_item_records
+#define lft_otlp_item_exportable root_only_item_exportable
 #define lft_otlp_encode_proto root_only_encode_proto
 #define lft_otlp_encode_json root_only_encode_json
 #define lft_otlp_iso8601 root_only_iso8601
 #include "../../transports/lft_otlp.c"
 #undef lft_otlp_collect
 #undef lft_otlp_item_records
+#undef lft_otlp_item_exportable
 #undef lft_otlp_encode_proto
 #undef lft_otlp_encode_json
 #undef lft_otlp_iso8601
