@@ -3,11 +3,11 @@
  */
 #include "lft_net_lwip.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <string.h>
 
 #include "lwip/def.h"
+#include "lwip/errno.h" /* the C library's errno, or lwIP's with LWIP_PROVIDE_ERRNO */
 #include "lwip/inet.h"
 #include "lwip/sockets.h"
 #include "lwip/sys.h"
