@@ -304,16 +304,13 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
 
 /* ------------------------------------------------------------- bodies */
 
-typedef struct {
-    lft_otlp_batch_t batch;
-    lft_otlp_diag_t diag;
-    int json;
-} lft_otlp_body_t;
-
+/* The OTLP request in ex->body.otlp (ctx: the exporter). */
 static lft_err_t lft_otlp_body(void *ctx, lft_sink_t *sink)
 {
-    lft_otlp_body_t *b = ctx;
-    return b->json ? lft_otlp_encode_json(&b->batch, sink) : lft_otlp_encode_proto(&b->batch, sink);
+    lft_exporter_t *ex = ctx;
+    return ex->cfg.format == LFT_FORMAT_OTLP_JSON
+               ? lft_otlp_encode_json(&ex->body.otlp.batch, &ex->enc.otlp, sink)
+               : lft_otlp_encode_proto(&ex->body.otlp.batch, &ex->enc.otlp, sink);
 }
 
 /* The empty export that asks the server for its Date. */
@@ -480,29 +477,29 @@ static lft_outcome_t lft_classify(lft_exporter_t *ex, lft_err_t err, lft_sent_t 
 /* Send the first n of the collected items (n may be 0: counters only). */
 static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t n, int *progress)
 {
-    static lft_otlp_body_t body; /* large (a batch and counters); one exporter sends at a time */
-    body.batch.client = ex->client;
-    body.batch.reader = reader;
-    body.batch.items = ex->items.otlp;
-    body.batch.count = n;
-    body.batch.diag = &body.diag;
-    body.json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
-    lft_diag_fill(ex->client, &body.diag);
+    lft_otlp_batch_t *batch = &ex->body.otlp.batch;
+    const int json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
+    batch->client = ex->client;
+    batch->reader = reader;
+    batch->items = ex->items.otlp;
+    batch->count = n;
+    batch->diag = &ex->body.otlp.diag;
+    lft_diag_fill(ex->client, &ex->body.otlp.diag);
 
     /* Fit max_request_bytes: halve until the body fits. */
     for (;;) {
         lft_sink_t count;
         lft_sink_init_count(&count);
-        lft_err_t e = lft_otlp_body(&body, &count);
+        lft_err_t e = lft_otlp_body(ex, &count);
         if (e != LFT_OK) {
             return e;
         }
         if (count.total <= ex->cfg.max_request_bytes) {
             break;
         }
-        if (body.batch.count <= 1u) {
-            if (body.batch.count == 1u) {
-                lft_release_items(&body.batch, 1u);
+        if (batch->count <= 1u) {
+            if (batch->count == 1u) {
+                lft_release_items(batch, 1u);
                 LFT_STAT(ex, dropped_oversize, 1u);
                 lft_log(ex, 0, "observation larger than max_request_bytes dropped%s (%ld)", "",
                         (long)count.total);
@@ -510,22 +507,22 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
             }
             return LFT_OK;
         }
-        body.batch.count /= 2u;
+        batch->count /= 2u;
     }
-    n = body.batch.count;
+    n = batch->count;
     size_t spans = 0;
     for (size_t i = 0; i < n; i++) {
         spans += (size_t)lft_otlp_item_exportable(&ex->items.otlp[i]);
     }
     if (spans == 0u && n > 0u) {
         /* only ends whose start LFT_DROP_OLDEST freed (counted there): nothing to send */
-        lft_release_items(&body.batch, n);
+        lft_release_items(batch, n);
         *progress = 1;
         return LFT_OK;
     }
     lft_sent_t sent;
-    lft_err_t err = lft_request(ex, ex->path_otlp, body.json ? "application/json" : "application/x-protobuf",
-                                lft_otlp_body, &body, &sent);
+    lft_err_t err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
+                                lft_otlp_body, ex, &sent);
     if (sent != LFT_SENT_NOTHING) {
         LFT_STAT(ex, sent, spans);
     }
@@ -544,9 +541,9 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
             LFT_STAT(ex, partial_rejected, rejected > n ? n : rejected);
             lft_log(ex, 1, "OTLP partial success: %s (%ld rejected)", msg, (long)rejected);
         }
-        lft_release_items(&body.batch, n);
+        lft_release_items(batch, n);
         LFT_STAT(ex, acknowledged, spans);
-        ex->diag_sent = body.diag;
+        ex->diag_sent = ex->body.otlp.diag;
         if (ex->batch_limit < ex->cfg.batch_max) {
             ex->batch_limit = ex->batch_limit * 2u > ex->cfg.batch_max ? ex->cfg.batch_max : ex->batch_limit * 2u;
         }
@@ -559,7 +556,7 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
         return LFT_OK;
     case LFT_OUT_DROP:
     case LFT_OUT_GIVE_UP:
-        lft_release_items(&body.batch, n);
+        lft_release_items(batch, n);
         if (out == LFT_OUT_DROP) {
             LFT_STAT(ex, dropped_rejected, spans);
         } else {
@@ -774,15 +771,11 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
 
 /* ------------------------------------------------------------- ingestion */
 
-typedef struct {
-    lft_ingest_batch_t batch;
-    size_t count;
-} lft_ingest_body_t;
-
+/* The ingestion request in ex->body.ingest (ctx: the exporter). */
 static lft_err_t lft_ingest_body(void *ctx, lft_sink_t *sink)
 {
-    const lft_ingest_body_t *b = ctx;
-    return lft_ingest_encode(&b->batch, b->count, sink);
+    lft_exporter_t *ex = ctx;
+    return lft_ingest_encode(&ex->body.ingest.batch, ex->body.ingest.count, &ex->enc.ingest, sink);
 }
 
 /* Release (and, for creates of open observations, mark sent) item i. */
@@ -812,42 +805,42 @@ static lft_err_t lft_ingest_id_of(void *ctx, size_t i, char out[LFT_EXPORT_EVENT
 
 static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_t cap, int *progress)
 {
-    static lft_ingest_body_t body; /* one exporter sends at a time */
-    size_t n = lft_ingest_collect(ex->client, reader, ex->items.ingest, cap, &body.batch);
+    lft_ingest_batch_t *batch = &ex->body.ingest.batch;
+    size_t n = lft_ingest_collect(ex->client, reader, ex->items.ingest, cap, batch);
     if (n == 0) {
         return LFT_OK;
     }
-    body.count = n;
+    ex->body.ingest.count = n;
     for (;;) { /* fit max_request_bytes */
         lft_sink_t count;
         lft_sink_init_count(&count);
-        lft_err_t e = lft_ingest_body(&body, &count);
+        lft_err_t e = lft_ingest_body(ex, &count);
         if (e != LFT_OK) {
             return e;
         }
         if (count.total <= ex->cfg.max_request_bytes) {
             break;
         }
-        if (body.count == 1u) {
-            lft_ingest_settle(&body.batch, 0);
+        if (ex->body.ingest.count == 1u) {
+            lft_ingest_settle(batch, 0);
             LFT_STAT(ex, dropped_oversize, 1u);
             lft_log(ex, 0, "event larger than max_request_bytes dropped%s (%ld)", "", (long)count.total);
             *progress = 1;
             return LFT_OK;
         }
-        body.count /= 2u;
+        ex->body.ingest.count /= 2u;
     }
-    n = body.count;
+    n = ex->body.ingest.count;
     memset(ex->item_state, LFT_ITEM_PENDING, n);
     lft_sent_t sent;
-    lft_err_t err = lft_request(ex, ex->path_ingest, "application/json", lft_ingest_body, &body, &sent);
+    lft_err_t err = lft_request(ex, ex->path_ingest, "application/json", lft_ingest_body, ex, &sent);
     if (sent != LFT_SENT_NOTHING) {
         LFT_STAT(ex, sent, n);
     }
     const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "ingestion");
     switch (out) {
     case LFT_OUT_DONE: {
-        lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, &body.batch, 0 };
+        lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, batch, 0 };
         return lft_settle_events(ex, &ev, progress);
     }
     case LFT_OUT_SPLIT:
@@ -857,7 +850,7 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
     case LFT_OUT_DROP:
     case LFT_OUT_GIVE_UP:
         for (size_t i = 0; i < n; i++) {
-            lft_ingest_settle(&body.batch, i);
+            lft_ingest_settle(batch, i);
         }
         if (out == LFT_OUT_DROP) {
             LFT_STAT(ex, dropped_rejected, n);

@@ -22,11 +22,13 @@
  * message logged; an event refused with a 5xx (or not mentioned) is sent
  * again alone with the next batch, never its accepted neighbours.
  *
- * Memory. lft_exporter_t holds every buffer the exporter uses (encode
- * scratch, reply body, jsmn tokens, batch items), sized by the LFT_EXPORT_*
+ * Memory. lft_exporter_t holds every buffer the exporter uses (the
+ * encoders' record scratch, the body's output scratch, reply body, jsmn
+ * tokens, batch items, the request being sent), sized by the LFT_EXPORT_*
  * options below; the caller allocates it (static is best: it is a few KB plus
- * the mbedTLS contexts). No request is ever built whole in RAM: a counting
- * pass gives Content-Length, then the body streams through the scratch.
+ * the mbedTLS contexts). The exporter has no static state of its own. No
+ * request is ever built whole in RAM: a counting pass gives Content-Length,
+ * then the body streams through the scratch.
  * mbedTLS's own memory comes from the arena installed with lft_tls_wrap
  * (see lft_tls.h).
  *
@@ -62,8 +64,8 @@
  * lft_flush, lft_export_shutdown); recording threads never wait for it except
  * while a reader snapshot is open (then LFT_DROP_OLDEST cannot free records and
  * a full ring refuses new ones). port/posix/lft_flush_thread.h runs it in a
- * POSIX thread. The OTLP encoders are not reentrant: one exporter per process
- * encodes at a time.
+ * POSIX thread. Exporters of distinct clients may run in different threads
+ * at the same time: each encodes with its own scratch.
  */
 #ifndef LFT_EXPORT_H
 #define LFT_EXPORT_H
@@ -203,6 +205,20 @@ typedef struct {
     uint32_t score_pos[LFT_EXPORT_BATCH_MAX];
     uint8_t item_state[LFT_EXPORT_BATCH_MAX]; /* per-event verdicts of one 207 */
     lft_reply_token_t tokens[LFT_EXPORT_TOKENS];
+    union {                      /* encoders' working memory (one format at a time) */
+        lft_otlp_scratch_t otlp;
+        lft_ingest_scratch_t ingest;
+    } enc;
+    union {                      /* the request body being sent */
+        struct {
+            lft_otlp_batch_t batch;
+            lft_otlp_diag_t diag;
+        } otlp;
+        struct {
+            lft_ingest_batch_t batch;
+            size_t count;
+        } ingest;
+    } body;
 } lft_exporter_t;
 
 /*

@@ -470,10 +470,6 @@ static void lft_ingest_str_default(lft_sink_t *s, const lft_obsview_t *v, lft_fi
 
 /* ------------------------------------------------------------ events */
 
-/* Scratch: the observation being encoded and the trace it belongs to. */
-static lft_obsview_t lft_ingest_obs;
-static lft_obsview_t lft_ingest_trace;
-static uint32_t lft_ingest_trace_serial; /* serial lft_ingest_trace holds, 0: none */
 
 /* Times of an item: start (creates) and end (when its END is in the view). */
 typedef struct {
@@ -482,11 +478,10 @@ typedef struct {
     int has_end;
 } lft_ingest_times_t;
 
-/* Load item's records into lft_ingest_obs (its record rec is readable). */
+/* Load item's records into v (its record rec is readable). */
 static void lft_ingest_load(const lft_ingest_batch_t *b, const lft_ingest_item_t *item,
-                            const lft_record_t *rec, lft_ingest_times_t *t)
+                            const lft_record_t *rec, lft_obsview_t *v, lft_ingest_times_t *t)
 {
-    lft_obsview_t *v = &lft_ingest_obs;
     const int with_start = item->has_start && item->action != LFT_INGEST_UPDATE;
     memset(t, 0, sizeof *t);
     if (item->action == LFT_INGEST_EVENT) {
@@ -528,11 +523,10 @@ static void lft_ingest_envelope(lft_sink_t *s, const lft_ingest_batch_t *b, size
 
 /* trace-create (first, or at the end: "-tu"). */
 static void lft_ingest_trace_event(lft_sink_t *s, const lft_ingest_batch_t *b, size_t i,
-                                   const lft_ingest_times_t *t)
+                                   const lft_obsview_t *v, const lft_ingest_times_t *t)
 {
     const lft_ingest_item_t *item = &b->items[i];
     const lft_config_t *cfg = &b->client->cfg;
-    const lft_obsview_t *v = &lft_ingest_obs;
     /* The first trace-create carries the defaults (and the start time);
      * the final one of a delivered trace only what changed. An orphan END
      * counts as first: the server may never have seen the trace. */
@@ -586,18 +580,19 @@ static void lft_ingest_trace_event(lft_sink_t *s, const lft_ingest_batch_t *b, s
     lft_jsonw_raw(s, "}}");
 }
 
-/* The environment of item's trace: its START and UPDATEs, else the client's. */
+/* The environment of item's trace: its START and UPDATEs (cached in
+ * scratch->trace), else the client's. */
 static void lft_ingest_obs_env(lft_sink_t *s, const lft_ingest_batch_t *b,
-                               const lft_ingest_item_t *item)
+                               const lft_ingest_item_t *item, lft_ingest_scratch_t *scratch)
 {
     lft_field_t f;
     const char *dflt = b->client->cfg.environment;
     if (item->has_trace) {
-        if (lft_ingest_trace_serial != item->trace) {
-            (void)lft_obsview_build(&lft_ingest_trace, b->reader, item->trace, 1, item->trace_pos, 0);
-            lft_ingest_trace_serial = item->trace;
+        if (scratch->trace_serial != item->trace) {
+            (void)lft_obsview_build(&scratch->trace, b->reader, item->trace, 1, item->trace_pos, 0);
+            scratch->trace_serial = item->trace;
         }
-        if (lft_obsview_get(&lft_ingest_trace, LFT_F_ENVIRONMENT, &f)) {
+        if (lft_obsview_get(&scratch->trace, LFT_F_ENVIRONMENT, &f)) {
             lft_ingest_env(s, f.str, f.str_len);
             return;
         }
@@ -609,11 +604,11 @@ static void lft_ingest_obs_env(lft_sink_t *s, const lft_ingest_batch_t *b,
 
 /* span-, generation- or event- create / update. */
 static void lft_ingest_obs_event(lft_sink_t *s, const lft_ingest_batch_t *b, size_t i,
-                                 const lft_ingest_times_t *t)
+                                 lft_ingest_scratch_t *scratch, const lft_ingest_times_t *t)
 {
     const lft_ingest_item_t *item = &b->items[i];
     const lft_client_t *c = b->client;
-    const lft_obsview_t *v = &lft_ingest_obs;
+    const lft_obsview_t *v = &scratch->obs;
     const int update = item->action == LFT_INGEST_UPDATE;
     const int generation = item->kind == LFT_KIND_GENERATION;
     const char *type;
@@ -660,7 +655,7 @@ static void lft_ingest_obs_event(lft_sink_t *s, const lft_ingest_batch_t *b, siz
     }
     lft_ingest_str_field(s, v, LFT_F_STATUS, "statusMessage");
     lft_ingest_str_field(s, v, LFT_F_VERSION, "version");
-    lft_ingest_obs_env(s, b, item);
+    lft_ingest_obs_env(s, b, item, scratch);
     if (generation) {
         lft_ingest_str_field(s, v, LFT_F_MODEL, "model");
         lft_ingest_map_field(s, v, LFT_F_PARAM_STR, "modelParameters");
@@ -698,13 +693,14 @@ static lft_err_t lft_ingest_check(const lft_ingest_batch_t *b, size_t i, lft_rec
     return err;
 }
 
-lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count, lft_sink_t *sink)
+lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count,
+                            lft_ingest_scratch_t *scratch, lft_sink_t *sink)
 {
     lft_record_t rec;
     uint64_t us;
     lft_err_t err;
     if (batch == NULL || sink == NULL || count > batch->count ||
-        (count > 0 && (batch->items == NULL || batch->reader == NULL))) {
+        (count > 0 && (batch->items == NULL || batch->reader == NULL || scratch == NULL))) {
         return LFT_ERR_ARG;
     }
     err = lft_time_to_unix_us(batch->client, 0, &us);
@@ -722,7 +718,9 @@ lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count, lft_s
             return err;
         }
     }
-    lft_ingest_trace_serial = 0;
+    if (count > 0) {
+        scratch->trace_serial = 0;
+    }
     lft_jsonw_raw(sink, "{\"batch\":[");
     for (size_t i = 0; i < count; i++) {
         const lft_ingest_item_t *item = &batch->items[i];
@@ -735,11 +733,11 @@ lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count, lft_s
             continue;
         }
         lft_ingest_times_t t;
-        lft_ingest_load(batch, item, &rec, &t);
+        lft_ingest_load(batch, item, &rec, &scratch->obs, &t);
         if (item->kind == LFT_KIND_TRACE) {
-            lft_ingest_trace_event(sink, batch, i, &t);
+            lft_ingest_trace_event(sink, batch, i, &scratch->obs, &t);
         } else {
-            lft_ingest_obs_event(sink, batch, i, &t);
+            lft_ingest_obs_event(sink, batch, i, scratch, &t);
         }
     }
     lft_jsonw_raw(sink, "],\"metadata\":{\"sdk_name\":\"lftrace\",\"sdk_version\":\"" LFTRACE_VERSION

@@ -93,8 +93,10 @@
  * listed for release all the same (like lft_otlp_item_records), those of an
  * open one stay for its update.
  *
- * Encoding uses static scratch (two lft_obsview_t): call lft_ingest_encode
- * from one thread at a time, the thread that owns the reader.
+ * Encoding keeps no state of its own: its working memory is an
+ * lft_ingest_scratch_t the caller provides, so lft_ingest_encode is
+ * reentrant (calls with distinct scratches may run at once; each from the
+ * thread that owns its reader).
  */
 #ifndef LFT_INGEST_H
 #define LFT_INGEST_H
@@ -102,6 +104,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lft_obsview.h"
 #include "lft_record.h"
 #include "lft_sink.h"
 
@@ -143,6 +146,20 @@ typedef struct {
     size_t count;
 } lft_ingest_batch_t;
 
+/*
+ * Encode scratch: the merged records of the observation being encoded and
+ * of its trace (two lft_obsview_t, about 3.3 KB on 32-bit targets; sizeof
+ * gives the figure). Caller-owned (static or in a long-lived state such as
+ * lft_exporter_t, not on a small stack); needs no initialisation; used only
+ * during one lft_ingest_encode call, which overwrites it; fields private.
+ * Encodes that run at the same time need one scratch each.
+ */
+typedef struct {
+    lft_obsview_t obs;     /* the observation being encoded */
+    lft_obsview_t trace;   /* the trace it belongs to */
+    uint32_t trace_serial; /* the serial trace holds, 0: none */
+} lft_ingest_scratch_t;
+
 /* Longest envelope id ("<16 hex>-tu"), without its NUL. */
 #define LFT_INGEST_ENVELOPE_ID_MAX 19u
 
@@ -172,17 +189,20 @@ size_t lft_ingest_collect(lft_client_t *client, lft_reader_t *reader, lft_ingest
  *   {"batch":[<event>,...],"metadata":{"sdk_name":"lftrace",
  *    "sdk_version":LFTRACE_VERSION,"batch_size":count}}
  * (see the top of this file for the events). count may be 0 (an empty
- * batch) and must not exceed batch->count. The reader must still be open.
+ * batch; scratch may then be NULL) and must not exceed batch->count. The
+ * reader must still be open. scratch is the encoder's working memory (see
+ * lft_ingest_scratch_t); the bytes do not depend on it.
  * Everything is checked before the first byte is written: on error the sink
  * is untouched. The sink is not flushed (call lft_sink_flush); write errors
  * are left in sink->err.
  * Returns LFT_OK; LFT_ERR_NO_WALL_CLOCK while the client does not know the
  * date and count > 0 (keep the records); LFT_ERR_ARG (NULL batch or sink,
- * count > batch->count, items or reader NULL with count > 0, reader not
+ * count > batch->count, items, reader or scratch NULL with count > 0, reader not
  * open on the client, an item whose record is no longer readable or a
  * corrupt SCORE record); LFT_ERR_HANDLE (client not initialised).
  */
-lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count, lft_sink_t *sink);
+lft_err_t lft_ingest_encode(const lft_ingest_batch_t *batch, size_t count,
+                            lft_ingest_scratch_t *scratch, lft_sink_t *sink);
 
 /*
  * Write the envelope id of item i (see the top of this file) into out,

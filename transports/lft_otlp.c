@@ -15,16 +15,13 @@
 #include "lft_jsonw.h"
 #include "lft_text.h"
 
-#define LFT_OTLP_MAX_SOURCES 34u /* START + up to 32 updates + END */
+#define LFT_OTLP_MAX_SOURCES (LFT_OBSVIEW_MAX_UPDATES + 2u) /* START + updates + END */
 
 /* ------------------------------------------------------------ sources */
 
 /* The records whose fields describe one observation, oldest first:
  * START, UPDATEs by sequence number, END. Later sources override earlier. */
-typedef struct {
-    lft_record_t rec[LFT_OTLP_MAX_SOURCES];
-    size_t n;
-} lft_sources_t;
+typedef lft_obsview_t lft_sources_t;
 
 /* Iterate the reader's snapshot from its beginning. */
 static void lft_snapshot_iter(const lft_reader_t *r, lft_reader_t *it)
@@ -472,13 +469,12 @@ static void lft_attr_num(lft_attrs_t *out, const char *key, lft_av_type_t type, 
 
 /* --------------------------------------------------------------- spans */
 
+/* The span being encoded; its records are in the caller's scratch (whose
+ * trace cache every encode call clears). */
 typedef struct {
     const lft_otlp_batch_t *batch;
     const lft_otlp_item_t *item;
-    lft_sources_t obs;     /* the observation's records */
-    lft_sources_t trace;   /* the trace's records */
-    uint32_t trace_serial; /* the trace whose records trace holds, when trace_valid */
-    int trace_valid;       /* cleared by every encode call */
+    lft_otlp_scratch_t *s;
     uint64_t start_us;
     uint64_t end_us;
 } lft_span_ctx_t;
@@ -558,7 +554,7 @@ static int lft_total_is_sum(const lft_sources_t *src)
 /* Observation attributes from its own records (keys per PROTOCOL.md 3.2). */
 static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_trace_root)
 {
-    const lft_sources_t *src = &sc->obs;
+    const lft_sources_t *src = &sc->s->obs;
     const lft_client_t *c = sc->batch->client;
     int other_usage = 0, have_cost = 0, have_params = 0;
     for (size_t i = 0; i < src->n; i++) {
@@ -708,7 +704,7 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
 /* Trace attributes of a span of the trace. */
 static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_root)
 {
-    const lft_sources_t *src = &sc->trace;
+    const lft_sources_t *src = &sc->s->trace;
     const lft_config_t *cfg = &sc->batch->client->cfg;
     lft_field_t f;
     int have_tags = 0;
@@ -730,7 +726,7 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
     } else if (!LFT_OTLP_COMPACT) {
         lft_attr_str(out, "langfuse.environment", env, strlen(env));
     }
-    if (is_root || !lft_sources_get(&sc->obs, LFT_F_VERSION, &f)) { /* else the span's own */
+    if (is_root || !lft_sources_get(&sc->s->obs, LFT_F_VERSION, &f)) { /* else the span's own */
         if (lft_sources_get(src, LFT_F_VERSION, &f)) {
             lft_attr_str(out, "langfuse.version", f.str, f.str_len);
         } else if (cfg->version != NULL) {
@@ -831,7 +827,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     if (item->parent != 0 && lft_client_span_id(c, item->parent, pid) == LFT_OK) {
         lft_pb_bytes(s, 4u, pid, 8u);
     }
-    const lft_sources_t *names = is_root ? &sc->trace : &sc->obs;
+    const lft_sources_t *names = is_root ? &sc->s->trace : &sc->s->obs;
     if (lft_sources_get(names, LFT_F_NAME, &f)) {
         lft_pb_tag(s, 5u, 2u);
         lft_pb_varint(s, f.str_len);
@@ -843,8 +839,8 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     lft_pb_fixed64(s, 8u, sc->end_us * 1000u);
     lft_attrs_t out = { s, 9u, 0, 0 };
     lft_span_attrs(&out, sc);
-    if (lft_is_error(&sc->obs)) {
-        lft_pb_message(s, 15u, lft_status, &sc->obs);
+    if (lft_is_error(&sc->s->obs)) {
+        lft_pb_message(s, 15u, lft_status, &sc->s->obs);
     }
 }
 
@@ -852,7 +848,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
 
 typedef struct {
     const lft_otlp_batch_t *batch;
-    lft_span_ctx_t *span;     /* scratch for one span */
+    lft_span_ctx_t *span;     /* the span being encoded (its records in the scratch) */
     uint64_t *scope_spans_len; /* protobuf: found by the counting pass, used when writing */
     int json;
 } lft_req_ctx_t;
@@ -893,19 +889,19 @@ static void lft_trace_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *
                               lft_span_ctx_t *sc)
 {
     uint64_t start_us, end_us;
-    if (sc->trace_valid && sc->trace_serial == item->trace) {
+    if (sc->s->trace_valid && sc->s->trace_serial == item->trace) {
         return;
     }
-    sc->trace_valid = 1;
-    sc->trace_serial = item->trace;
+    sc->s->trace_valid = 1;
+    sc->s->trace_serial = item->trace;
     for (size_t j = 0; j < b->count; j++) {
         if (b->items[j].kind == LFT_KIND_TRACE && b->items[j].serial == item->trace) {
-            lft_item_sources(b, &b->items[j], &sc->trace, &start_us, &end_us);
+            lft_item_sources(b, &b->items[j], &sc->s->trace, &start_us, &end_us);
             return;
         }
     }
     (void)lft_sources_build(b->reader, item->trace, item->has_trace, item->trace_pos, 0,
-                            &sc->trace);
+                            &sc->s->trace);
 }
 
 static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
@@ -913,19 +909,15 @@ static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *i
 {
     sc->batch = b;
     sc->item = item;
-    lft_item_sources(b, item, &sc->obs, &sc->start_us, &sc->end_us);
+    lft_item_sources(b, item, &sc->s->obs, &sc->start_us, &sc->end_us);
     if (item->kind == LFT_KIND_TRACE) {
-        sc->trace = sc->obs;
-        sc->trace_serial = item->serial;
-        sc->trace_valid = 1;
+        sc->s->trace = sc->s->obs;
+        sc->s->trace_serial = item->serial;
+        sc->s->trace_valid = 1;
     } else {
         lft_trace_sources(b, item, sc);
     }
 }
-
-/* Two source lists (about 4 KB) for the span being encoded: static, not on
- * the stack, so encoding is not reentrant (one exporter runs at a time). */
-static lft_span_ctx_t lft_span_scratch;
 
 static void lft_scope(lft_sink_t *s, const void *ctx)
 {
@@ -1016,35 +1008,40 @@ static void lft_resource_spans(lft_sink_t *s, const void *ctx)
     }
 }
 
-/* Checks shared by both encoders; clears the span scratch's trace cache. */
-static lft_err_t lft_encode_begin(const lft_otlp_batch_t *batch, const lft_sink_t *sink)
+/* Checks shared by both encoders; sets up sc and clears the scratch's trace
+ * cache. */
+static lft_err_t lft_encode_begin(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                                  const lft_sink_t *sink, lft_span_ctx_t *sc)
 {
     uint64_t now;
     if (batch == NULL || sink == NULL || batch->client == NULL) {
         return LFT_ERR_ARG;
     }
     if (batch->count > 0) {
-        if (batch->items == NULL || batch->reader == NULL) {
+        if (batch->items == NULL || batch->reader == NULL || scratch == NULL) {
             return LFT_ERR_ARG;
         }
         if (lft_time_to_unix_us(batch->client, 0, &now) != LFT_OK) {
             return LFT_ERR_NO_WALL_CLOCK;
         }
+        scratch->trace_valid = 0;
     }
-    lft_span_scratch.trace_valid = 0;
+    sc->s = scratch;
     return LFT_OK;
 }
 
-lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink)
+lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                                lft_sink_t *sink)
 {
-    lft_err_t err = lft_encode_begin(batch, sink);
+    lft_span_ctx_t sc;
+    lft_err_t err = lft_encode_begin(batch, scratch, sink, &sc);
     if (err != LFT_OK) {
         return err;
     }
     uint64_t scope_spans_len = 0;
     lft_req_ctx_t rc;
     rc.batch = batch;
-    rc.span = &lft_span_scratch;
+    rc.span = &sc;
     rc.scope_spans_len = &scope_spans_len;
     rc.json = 0;
     lft_pb_message(sink, 1u, lft_resource_spans, &rc);
@@ -1190,7 +1187,7 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
         lft_jsonw_raw(s, ",\"parentSpanId\":");
         lft_json_hex(s, pid, 8u);
     }
-    if (lft_sources_get(is_root ? &sc->trace : &sc->obs, LFT_F_NAME, &f)) {
+    if (lft_sources_get(is_root ? &sc->s->trace : &sc->s->obs, LFT_F_NAME, &f)) {
         lft_jsonw_raw(s, ",\"name\":");
         lft_jsonw_string(s, f.str, f.str_len);
     }
@@ -1202,9 +1199,9 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
     lft_attrs_t out = { s, 9u, 1, 0 };
     lft_span_attrs(&out, sc);
     lft_sink_byte(s, ']');
-    if (lft_is_error(&sc->obs)) {
+    if (lft_is_error(&sc->s->obs)) {
         lft_jsonw_raw(s, ",\"status\":{\"code\":2");
-        if (lft_sources_get(&sc->obs, LFT_F_STATUS, &f)) {
+        if (lft_sources_get(&sc->s->obs, LFT_F_STATUS, &f)) {
             lft_jsonw_raw(s, ",\"message\":");
             lft_jsonw_string(s, f.str, f.str_len);
         }
@@ -1213,15 +1210,17 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
     lft_sink_byte(s, '}');
 }
 
-lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink)
+lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                               lft_sink_t *sink)
 {
-    lft_err_t err = lft_encode_begin(batch, sink);
+    lft_span_ctx_t sc;
+    lft_err_t err = lft_encode_begin(batch, scratch, sink, &sc);
     if (err != LFT_OK) {
         return err;
     }
     lft_req_ctx_t rc;
     rc.batch = batch;
-    rc.span = &lft_span_scratch;
+    rc.span = &sc;
     rc.scope_spans_len = NULL;
     rc.json = 1;
     lft_jsonw_raw(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");

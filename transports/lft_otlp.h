@@ -9,7 +9,10 @@
  * span id, and the Langfuse attributes of PROTOCOL.md section 3; the trace
  * itself is the root span. The encoder streams through an lft_sink_t: run it
  * once on a counting sink for Content-Length, then on a sink that writes
- * through a small scratch buffer.
+ * through a small scratch buffer. Its working memory (the decoded records of
+ * the span being encoded and of its trace) is an lft_otlp_scratch_t the
+ * caller provides: the encoders keep no state of their own and are
+ * reentrant (two encodes may run at once on distinct scratches).
  *
  * What goes on the wire (PROTOCOL.md 3.2):
  *   resource  service.name, service.version, device.id, telemetry.sdk.*,
@@ -50,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lft_obsview.h"
 #include "lft_record.h"
 #include "lft_sink.h"
 
@@ -93,6 +97,21 @@ typedef struct {
         dropped_retries_exhausted, partial_rejected /* OTLP partial_success rejected_spans */,
         truncated, retries;
 } lft_otlp_diag_t;
+
+/*
+ * Encode scratch: the merged records of the span being encoded and of its
+ * trace (two lft_obsview_t, about 3.3 KB on 32-bit targets; sizeof gives
+ * the figure). Caller-owned (static or in a long-lived state such as
+ * lft_exporter_t, not on a small stack); needs no initialisation; used only
+ * during one encode call, which overwrites it; fields private. Encodes that
+ * run at the same time need one scratch each.
+ */
+typedef struct {
+    lft_obsview_t obs;     /* the observation's records */
+    lft_obsview_t trace;   /* its trace's records */
+    uint32_t trace_serial; /* the trace trace holds, when trace_valid */
+    uint8_t trace_valid;
+} lft_otlp_scratch_t;
 
 /* A batch: items of one reader snapshot. */
 typedef struct {
@@ -140,20 +159,25 @@ size_t lft_otlp_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_
  * Encode batch as an ExportTraceServiceRequest (protobuf) into sink: one
  * ResourceSpans with the resource (and batch->diag counters), one ScopeSpans
  * (scope "lftrace") and one span per item. A batch of zero items is valid (a
- * request that carries only the resource, e.g. the diagnostics); then items
- * and reader may be NULL and the wall clock is not needed.
+ * request that carries only the resource, e.g. the diagnostics); then items,
+ * reader and scratch may be NULL and the wall clock is not needed. scratch
+ * is the encoder's working memory (see lft_otlp_scratch_t); the same batch
+ * gives the same bytes whatever scratch it is encoded with. Reentrant: calls
+ * with distinct scratches and sinks may run at once (the reader's rules
+ * apply to the batch's reader).
  * Returns LFT_OK, LFT_ERR_NO_WALL_CLOCK while the date is unknown and count
  * > 0 (nothing written), or LFT_ERR_ARG (NULL batch, sink or client, or
- * count > 0 without items or reader). Write errors are left in sink->err.
+ * count > 0 without items, reader or scratch). Write errors are left in
+ * sink->err.
  */
-lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
+lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                                lft_sink_t *sink);
 
 /* The same request as OTLP/JSON (lowercase hex ids, lowerCamelCase keys,
- * 64-bit integers as strings). Returns as lft_otlp_encode_proto. */
-lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink);
-
-/* Encoding uses one static scratch area: call the encoders from one thread
- * at a time. */
+ * 64-bit integers as strings). Arguments and results as
+ * lft_otlp_encode_proto. */
+lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                               lft_sink_t *sink);
 
 /* Format Unix microseconds as ISO-8601 UTC "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
  * (27 chars + NUL). */

@@ -149,12 +149,13 @@ int main(void)
     lft_reader_t rd;
     lft_otlp_item_t items[8];
     lft_otlp_batch_t batch;
+    static lft_otlp_scratch_t enc; /* the encoder's record scratch (a few KB: not on the stack) */
     uint8_t scratch[64];
     lft_sink_t sink;
     err |= lft_reader_begin(&client, &rd);
     const size_t n = lft_otlp_collect(&client, &rd, items, 8, &batch);
     lft_sink_init(&sink, scratch, sizeof scratch, count_write, NULL);
-    err |= lft_otlp_encode_proto(&batch, &sink);
+    err |= lft_otlp_encode_proto(&batch, &enc, &sink);
     err |= (lft_err_t)lft_sink_flush(&sink);
     lft_record_t rec;
     while (lft_reader_next(&rd, &rec)) {

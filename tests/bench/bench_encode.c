@@ -31,7 +31,9 @@ static uint8_t ring[8u << 20];
 static lft_client_t client;
 static long traces = 4000;
 
-typedef lft_err_t (*encode_fn)(const lft_otlp_batch_t *, lft_sink_t *);
+typedef lft_err_t (*encode_fn)(const lft_otlp_batch_t *, lft_otlp_scratch_t *, lft_sink_t *);
+
+static lft_otlp_scratch_t enc_scratch; /* the encoders' working memory */
 
 static double now_s(void)
 {
@@ -125,7 +127,7 @@ static uint64_t request_bytes(encode_fn fn, size_t n)
     }
     (void)lft_otlp_collect(&client, &reader, items, n, &batch);
     lft_sink_init_count(&count);
-    err = fn(&batch, &count);
+    err = fn(&batch, &enc_scratch, &count);
     lft_reader_end(&reader);
     if (err == LFT_ERR_NO_WALL_CLOCK) {
         printf("bench_encode: the wall clock is not set; nothing to measure\n");
@@ -164,10 +166,10 @@ static void export_all(encode_fn fn, result_t *r)
             break;
         }
         lft_sink_init_count(&count);
-        lft_err_t e1 = fn(&batch, &count);
+        lft_err_t e1 = fn(&batch, &enc_scratch, &count);
         double t2 = now_s();
         lft_sink_init(&out, scratch, sizeof scratch, null_write, NULL);
-        lft_err_t e2 = fn(&batch, &out);
+        lft_err_t e2 = fn(&batch, &enc_scratch, &out);
         int flushed = lft_sink_flush(&out);
         double t3 = now_s();
         if (e1 != LFT_OK || e2 != LFT_OK || flushed != 0 || out.total != count.total) {

@@ -212,12 +212,14 @@ int main(int argc, char **argv)
         /* the OTLP body alone: a counting pass over what flush will send */
         lft_reader_t reader;
         static lft_otlp_item_t items[8];
+        static lft_otlp_scratch_t enc_scratch;
         lft_otlp_batch_t batch;
         lft_sink_t count;
         lft_sink_init_count(&count);
         if (lft_reader_begin(&client, &reader) == LFT_OK) {
             (void)lft_otlp_collect(&client, &reader, items, 8, &batch);
-            (void)(f ? lft_otlp_encode_json(&batch, &count) : lft_otlp_encode_proto(&batch, &count));
+            (void)(f ? lft_otlp_encode_json(&batch, &enc_scratch, &count)
+                     : lft_otlp_encode_proto(&batch, &enc_scratch, &count));
             (void)lft_reader_end(&reader);
         }
         printf("OTLP %s body per support-query trace: %" PRIu64 " B (4 spans%s)\n", names[f], count.total,

@@ -50,14 +50,19 @@ static int collect_bytes(void *ctx, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Encode the first count items through a scratch of scratch_cap bytes. */
+/* The encoder's working memory. */
+static lft_ingest_scratch_t enc_scratch, enc_scratch2;
+
+/* Encode the first count items through a scratch of scratch_cap bytes (with
+ * enc_scratch2, filled with garbage: it needs no initialisation). */
 static lft_err_t encode_to(const lft_ingest_batch_t *b, size_t count, size_t scratch_cap, out_t *o)
 {
     static uint8_t scratch[4096];
     lft_sink_t s;
     memset(o, 0, sizeof *o);
+    memset(&enc_scratch2, 0xA5, sizeof enc_scratch2);
     lft_sink_init(&s, scratch, scratch_cap, collect_bytes, o);
-    lft_err_t err = lft_ingest_encode(b, count, &s);
+    lft_err_t err = lft_ingest_encode(b, count, &enc_scratch2, &s);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_EQ(s.total, o->len);
     return err;
@@ -72,7 +77,7 @@ static void encode_checked(const lft_ingest_batch_t *b, size_t count, out_t *o)
     LFT_CHECK_EQ(encode_to(b, count, 7, &o2), LFT_OK);
     LFT_CHECK_EQ(encode_to(b, count, 4096, &o3), LFT_OK);
     lft_sink_init_count(&c);
-    LFT_CHECK_EQ(lft_ingest_encode(b, count, &c), LFT_OK);
+    LFT_CHECK_EQ(lft_ingest_encode(b, count, &enc_scratch, &c), LFT_OK);
     LFT_CHECK_EQ(c.total, o->len);
     LFT_CHECK(o->len == o2.len && memcmp(o->buf, o2.buf, o->len) == 0);
     LFT_CHECK(o->len == o3.len && memcmp(o->buf, o3.buf, o->len) == 0);
@@ -1016,7 +1021,12 @@ static void test_errors(void)
     LFT_CHECK_EQ(lft_time_set_unix_us(&client, WALL_US), LFT_OK);
     LFT_CHECK_EQ(encode_to(&b, 2, 64, &o), LFT_ERR_ARG); /* more than collected */
     LFT_CHECK_EQ(o.len, 0);
-    LFT_CHECK_EQ(lft_ingest_encode(NULL, 0, NULL), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_ingest_encode(NULL, 0, &enc_scratch, NULL), LFT_ERR_ARG);
+    lft_sink_t cnt;
+    lft_sink_init_count(&cnt);
+    LFT_CHECK_EQ(lft_ingest_encode(&b, 1, NULL, &cnt), LFT_ERR_ARG); /* items need a scratch */
+    LFT_CHECK_EQ(cnt.total, 0);
+    LFT_CHECK_EQ(lft_ingest_encode(&b, 0, NULL, &cnt), LFT_OK); /* an empty batch does not */
     lft_ingest_batch_t bad = b;
     bad.reader = NULL;
     LFT_CHECK_EQ(encode_to(&bad, 1, 64, &o), LFT_ERR_ARG);
@@ -1054,7 +1064,7 @@ static void test_errors(void)
     (void)lft_reader_end(&r);
     /* an uninitialised client */
     LFT_CHECK_EQ(lft_client_deinit(&client), LFT_OK);
-    LFT_CHECK_EQ(lft_ingest_encode(&b, 0, &(lft_sink_t){ 0 }), LFT_ERR_HANDLE);
+    LFT_CHECK_EQ(lft_ingest_encode(&b, 0, NULL, &(lft_sink_t){ 0 }), LFT_ERR_HANDLE);
     LFT_CHECK_EQ(lft_ingest_envelope_id(&b, 0, eid), LFT_ERR_ARG);
 }
 

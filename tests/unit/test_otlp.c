@@ -32,8 +32,10 @@ size_t root_only_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_it
                          size_t cap, lft_otlp_batch_t *batch);
 size_t root_only_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_out, size_t cap);
 int root_only_item_exportable(const lft_otlp_item_t *item);
-lft_err_t root_only_encode_proto(const lft_otlp_batch_t *batch, lft_sink_t *sink);
-lft_err_t root_only_encode_json(const lft_otlp_batch_t *batch, lft_sink_t *sink);
+lft_err_t root_only_encode_proto(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                                 lft_sink_t *sink);
+lft_err_t root_only_encode_json(const lft_otlp_batch_t *batch, lft_otlp_scratch_t *scratch,
+                                lft_sink_t *sink);
 void root_only_iso8601(uint64_t unix_us, char out[28]);
 #undef LFT_OTLP_COMPACT
 #define LFT_OTLP_COMPACT 1
@@ -51,7 +53,10 @@ void root_only_iso8601(uint64_t unix_us, char out[28]);
 #undef lft_otlp_encode_json
 #undef lft_otlp_iso8601
 
-typedef lft_err_t (*encode_fn)(const lft_otlp_batch_t *, lft_sink_t *);
+typedef lft_err_t (*encode_fn)(const lft_otlp_batch_t *, lft_otlp_scratch_t *, lft_sink_t *);
+
+/* The encoders' working memory (the first one; a second shows the bytes do not depend on it). */
+static lft_otlp_scratch_t enc_scratch, enc_scratch2;
 
 static uint8_t ring[16384];
 static lft_client_t client;
@@ -79,10 +84,11 @@ static lft_err_t encode_into_body(encode_fn fn, const lft_otlp_batch_t *batch)
     lft_sink_t count, out;
     uint8_t scratch[7]; /* deliberately tiny: every write crosses it */
     lft_sink_init_count(&count);
-    lft_err_t err = fn(batch, &count);
+    lft_err_t err = fn(batch, &enc_scratch, &count);
     body_len = 0;
     lft_sink_init(&out, scratch, sizeof scratch, collect, NULL);
-    LFT_CHECK_EQ(fn(batch, &out), err);
+    memset(&enc_scratch2, 0xA5, sizeof enc_scratch2); /* needs no initialisation */
+    LFT_CHECK_EQ(fn(batch, &enc_scratch2, &out), err);
     LFT_CHECK_EQ(lft_sink_flush(&out), 0);
     LFT_CHECK_EQ(count.total, body_len);
     return err;
@@ -550,6 +556,49 @@ static void check_support_json(int root_only)
     }
 }
 
+/* Reentrancy: a sink whose write, half-way through one encode (protobuf,
+ * enc_scratch), runs a whole second encode (JSON, enc_scratch2). */
+typedef struct {
+    const lft_otlp_batch_t *batch;
+    size_t at;         /* run the nested encode once body_len reaches this */
+    int done;
+    lft_err_t err;
+    uint64_t json_len; /* bytes of the nested request */
+} nest_t;
+
+static int nest_write(void *ctx, const uint8_t *p, size_t n)
+{
+    nest_t *ns = ctx;
+    if (!ns->done && body_len >= ns->at) {
+        lft_sink_t c;
+        lft_sink_init_count(&c);
+        ns->done = 1;
+        ns->err = lft_otlp_encode_json(ns->batch, &enc_scratch2, &c);
+        ns->json_len = c.total;
+    }
+    return collect(NULL, p, n);
+}
+
+static void check_reentrant(const lft_otlp_batch_t *batch)
+{
+    static uint8_t ref[sizeof body];
+    LFT_CHECK_EQ(encode_into_body(lft_otlp_encode_proto, batch), LFT_OK);
+    const size_t ref_len = body_len;
+    memcpy(ref, body, body_len);
+    nest_t ns = { batch, ref_len / 2u, 0, LFT_OK, 0 };
+    uint8_t scratch[7];
+    lft_sink_t out;
+    body_len = 0;
+    lft_sink_init(&out, scratch, sizeof scratch, nest_write, &ns);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(batch, &enc_scratch, &out), LFT_OK);
+    LFT_CHECK_EQ(lft_sink_flush(&out), 0);
+    LFT_CHECK(ns.done);
+    LFT_CHECK_EQ(ns.err, LFT_OK);
+    LFT_CHECK_EQ(ns.json_len, sizes[0][1]);
+    LFT_CHECK_EQ(body_len, ref_len);
+    LFT_CHECK(memcmp(body, ref, ref_len) == 0);
+}
+
 static void test_support_query(void)
 {
     lft_reader_t reader;
@@ -582,9 +631,10 @@ static void test_support_query(void)
     lft_sink_t limited;
     lft_sink_init_count(&limited);
     limited.limit = 100;
-    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, &limited), LFT_OK);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, &enc_scratch, &limited), LFT_OK);
     LFT_CHECK_EQ(limited.err, LFT_SINK_ERR_LIMIT);
     LFT_CHECK(limited.total <= 100); /* nothing past the limit is counted */
+    check_reentrant(&batch);
     lft_reader_end(&reader);
 }
 
@@ -796,18 +846,20 @@ static void test_diagnostics(void)
     /* Bad batches. */
     lft_sink_t count;
     lft_sink_init_count(&count);
-    LFT_CHECK_EQ(lft_otlp_encode_proto(NULL, &count), LFT_ERR_ARG);
-    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, NULL), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(NULL, &enc_scratch, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, &enc_scratch, NULL), LFT_ERR_ARG);
     lft_otlp_batch_t bad = batch;
     bad.items = NULL; /* count 4 */
-    LFT_CHECK_EQ(lft_otlp_encode_proto(&bad, &count), LFT_ERR_ARG);
-    LFT_CHECK_EQ(lft_otlp_encode_json(&bad, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&bad, &enc_scratch, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&bad, &enc_scratch, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, NULL, &count), LFT_ERR_ARG); /* items need a scratch */
+    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, NULL, &count), LFT_ERR_ARG);
     bad = batch;
     bad.reader = NULL;
-    LFT_CHECK_EQ(lft_otlp_encode_proto(&bad, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&bad, &enc_scratch, &count), LFT_ERR_ARG);
     bad.client = NULL;
     bad.count = 0;
-    LFT_CHECK_EQ(lft_otlp_encode_json(&bad, &count), LFT_ERR_ARG);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&bad, &enc_scratch, &count), LFT_ERR_ARG);
     LFT_CHECK_EQ(count.total, 0);
     lft_reader_end(&reader);
 }
@@ -832,14 +884,14 @@ static void test_no_wall_clock(void)
     LFT_CHECK_EQ(lft_otlp_collect(&c3, &reader, items, 4, &batch), 1);
     lft_sink_t count;
     lft_sink_init_count(&count);
-    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, &count), LFT_ERR_NO_WALL_CLOCK);
-    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, &count), LFT_ERR_NO_WALL_CLOCK);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, &enc_scratch, &count), LFT_ERR_NO_WALL_CLOCK);
+    LFT_CHECK_EQ(lft_otlp_encode_json(&batch, &enc_scratch, &count), LFT_ERR_NO_WALL_CLOCK);
     LFT_CHECK_EQ(count.total, 0);
     lft_otlp_diag_t diag = { 0 };
     diag.dropped_sampled = 2;
     batch.count = 0;
     batch.diag = &diag;
-    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, &count), LFT_OK);
+    LFT_CHECK_EQ(lft_otlp_encode_proto(&batch, NULL, &count), LFT_OK); /* no items: no scratch */
     LFT_CHECK(count.total > 0);
     lft_reader_end(&reader);
     LFT_CHECK_EQ(lft_client_deinit(&c3), LFT_OK);
