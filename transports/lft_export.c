@@ -10,7 +10,6 @@
 #include "lft_export.h"
 
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/base64.h>
@@ -55,13 +54,49 @@ static int lft_client_alive(lft_client_t *c)
     return lft_client_stats(c, &s) == LFT_OK;
 }
 
+/* Append the NUL-terminated str to out[*o..cap - 1), truncating. */
+static void lft_str_append(char *out, size_t cap, size_t *o, const char *str)
+{
+    while (*str != '\0' && *o + 1u < cap) {
+        out[(*o)++] = *str++;
+    }
+    out[*o] = '\0';
+}
+
+/* Log fmt with its "%s" replaced by a and its "%ld" by n in decimal (the
+ * only conversions used), cut to 199 bytes. */
 static void lft_log(const lft_exporter_t *ex, int level, const char *fmt, const char *a, long n)
 {
     char msg[200];
+    char num[21];
+    size_t o = 0;
     if (ex->cfg.log == NULL) {
         return;
     }
-    (void)snprintf(msg, sizeof msg, fmt, a, n);
+    msg[0] = '\0';
+    while (*fmt != '\0') {
+        if (fmt[0] == '%' && fmt[1] == 's') {
+            lft_str_append(msg, sizeof msg, &o, a);
+            fmt += 2;
+        } else if (fmt[0] == '%' && fmt[1] == 'l' && fmt[2] == 'd') {
+            /* magnitude as unsigned: LONG_MIN included */
+            unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+            size_t k = sizeof num - 1u;
+            num[k] = '\0';
+            do {
+                num[--k] = (char)('0' + u % 10u);
+                u /= 10u;
+            } while (u != 0u);
+            if (n < 0) {
+                num[--k] = '-';
+            }
+            lft_str_append(msg, sizeof msg, &o, num + k);
+            fmt += 3;
+        } else {
+            char one[2] = { *fmt++, '\0' };
+            lft_str_append(msg, sizeof msg, &o, one);
+        }
+    }
     ex->cfg.log(ex->cfg.log_ctx, level, msg);
 }
 
@@ -966,10 +1001,18 @@ static int lft_key_ok(const char *k)
     return 1;
 }
 
+/* out = base + path; 0 when that does not fit in cap bytes with its NUL. */
 static int lft_path_join(char *out, size_t cap, const char *base, const char *path)
 {
-    int n = snprintf(out, cap, "%s%s", base != NULL ? base : "", path);
-    return n > 0 && (size_t)n < cap;
+    size_t bn = base != NULL ? strlen(base) : 0u, pn = strlen(path);
+    if (bn + pn >= cap) {
+        return 0;
+    }
+    if (bn > 0u) {
+        memcpy(out, base, bn);
+    }
+    memcpy(out + bn, path, pn + 1u);
+    return 1;
 }
 
 lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_export_config_t *cfg)
@@ -1030,10 +1073,13 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
     }
     /* Authorization: Basic base64(public:secret). */
     char plain[2u * LFT_EXPORT_KEY_MAX + 2u];
-    int pn = snprintf(plain, sizeof plain, "%s:%s", c->public_key, c->secret_key);
+    const size_t pk = strlen(c->public_key), sk = strlen(c->secret_key); /* each <= KEY_MAX */
+    memcpy(plain, c->public_key, pk);
+    plain[pk] = ':';
+    memcpy(plain + pk + 1u, c->secret_key, sk);
     size_t olen = 0;
-    if (pn <= 0 || mbedtls_base64_encode((unsigned char *)ex->auth, sizeof ex->auth, &olen,
-                                         (const unsigned char *)plain, (size_t)pn) != 0) {
+    if (mbedtls_base64_encode((unsigned char *)ex->auth, sizeof ex->auth, &olen,
+                              (const unsigned char *)plain, pk + 1u + sk) != 0) {
         return LFT_ERR_CONFIG;
     }
     memset(plain, 0, sizeof plain);

@@ -44,11 +44,14 @@ void lft_jsonw_u64(lft_sink_t *s, uint64_t v);
 void lft_jsonw_i64(lft_sink_t *s, int64_t v);
 
 /*
- * Append d as a JSON number: the shortest of 15, 16 or 17 significant
- * digits ("%.Ng") that reads back as exactly d, e.g. "0.9", "1", "-0",
- * "1e+300". The decimal separator is always '.', whatever the C locale.
- * A non-finite d (NaN, +-Inf), which JSON cannot represent, is written as
- * null.
+ * Append d as a JSON number that reads back (strtod, JSON.parse) as exactly
+ * d: at most 17 significant digits, the shortest such digits for nearly
+ * every double (Grisu2: for about 1 double in 1000 a digit or two more),
+ * laid out as printf's %g would with that many digits (but at least 15):
+ * e.g. "0.9", "1", "-0", "0.0125", "1e-05", "1e+15", "1e+300", "5e-324",
+ * "0.30000000000000004". Integer arithmetic only: no libc, no floating
+ * point, no locale. A non-finite d (NaN, +-Inf), which JSON cannot
+ * represent, is written as null.
  */
 void lft_jsonw_double(lft_sink_t *s, double d);
 

@@ -407,6 +407,64 @@ static void test_max_attempts_and_flush_results(void)
     teardown();
 }
 
+/* Log messages, API paths under base_path and the Basic credentials. */
+static char logged[8][200];
+static int logged_level[8];
+static int nlogged;
+
+static void log_collect(void *ctx, int level, const char *msg)
+{
+    (void)ctx;
+    if (nlogged < 8) {
+        LFT_CHECK(strlen(msg) < sizeof logged[0]);
+        snprintf(logged[nlogged], sizeof logged[0], "%s", msg);
+        logged_level[nlogged++] = level;
+    }
+}
+
+static void test_log_auth_paths(void)
+{
+    memset(&fake, 0, sizeof fake);
+    nlogged = 0;
+    lft_test_clock_set(1000000u);
+    lft_test_wall_set(1795000000000000ull);
+    lft_config_t cfg = { .ring = ring, .ring_size = sizeof ring, .flush_at = 1, .flush_interval_ms = 60000 };
+    LFT_CHECK_EQ(lft_client_init(&client, &cfg), LFT_OK);
+    lft_export_config_t ec = { .host = "localhost", .public_key = "pk-lf-1", .secret_key = "sk-lf-1",
+                               .allow_plain_http = 1, .log = log_collect };
+    ec.net.ops = &fake_ops;
+    static char long_base[128];
+    memset(long_base, 'a', sizeof long_base - 1u);
+    long_base[0] = '/';
+    long_base[102] = '\0'; /* + "/api/public/otel/v1/traces" (26): 128 bytes, no room for the NUL */
+    ec.base_path = long_base;
+    LFT_CHECK_EQ(lft_export_init(&ex, &client, &ec), LFT_ERR_CONFIG);
+    long_base[101] = '\0'; /* 127 bytes: fits */
+    LFT_CHECK_EQ(lft_export_init(&ex, &client, &ec), LFT_OK);
+    ec.base_path = "/lf";
+    LFT_CHECK_EQ(lft_export_init(&ex, &client, &ec), LFT_OK);
+
+    fake.statuses[0] = 401;
+    fake.close_after[0] = 1; /* so that the next request connects again */
+    spans(3);
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_ERR_REJECTED);
+    LFT_CHECK_STRN(fake.last_path, strlen(fake.last_path), "/lf/api/public/otel/v1/traces");
+    LFT_CHECK(strstr(fake.req, "\r\nAuthorization: Basic cGstbGYtMTpzay1sZi0x\r\n") != NULL);
+    LFT_CHECK_EQ(nlogged, 2);
+    LFT_CHECK_STRN(logged[0], strlen(logged[0]), "OTLP export: HTTP 401");
+    LFT_CHECK_STRN(logged[1], strlen(logged[1]), "OTLP export failed for good, observations dropped: 3");
+    LFT_CHECK_EQ(logged_level[0], 0);
+
+    nlogged = 0;
+    fake.refuse_connect = 1;
+    spans(1);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_ERR_NET);
+    LFT_CHECK_EQ(nlogged, 1);
+    LFT_CHECK_STRN(logged[0], strlen(logged[0]), "OTLP export: transport error -17, retrying later");
+    LFT_CHECK_EQ(logged_level[0], 1);
+    teardown();
+}
+
 static void test_losses_reach_the_server(void)
 {
     setup(1000, 1000, 0);
@@ -468,6 +526,7 @@ static void test_flush_thread(void)
 int main(void)
 {
     LFT_RUN(test_config_errors);
+    LFT_RUN(test_log_auth_paths);
     LFT_RUN(test_flush_at);
     LFT_RUN(test_flush_interval);
     LFT_RUN(test_high_water);

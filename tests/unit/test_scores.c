@@ -521,6 +521,28 @@ static void jw_expect(void (*fn)(lft_sink_t *, double), double d, const char *wa
     fn(&s, d);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_STRN(o.buf, o.len, want);
+    if (isfinite(d)) {
+        LFT_CHECK(strtod(o.buf, NULL) == d); /* reads back exactly */
+        LFT_CHECK(signbit(strtod(o.buf, NULL)) == signbit(d));
+    }
+}
+
+/* Significant digits of a JSON number (leading zeros and the exponent not counted). */
+static int sig_digits(const char *p)
+{
+    int n = 0, lead = 1, zeros = 0;
+    for (; *p != '\0' && *p != 'e'; p++) {
+        if (*p < '0' || *p > '9') {
+            continue;
+        }
+        if (*p == '0' && lead) {
+            continue;
+        }
+        lead = 0;
+        n++;
+        zeros = *p == '0' ? zeros + 1 : 0;
+    }
+    return n - zeros; /* trailing zeros of an integer are not significant */
 }
 
 static void test_jsonw(void)
@@ -530,20 +552,43 @@ static void test_jsonw(void)
     jw_expect(lft_jsonw_double, -0.0, "-0");
     jw_expect(lft_jsonw_double, 1e300, "1e+300");
     jw_expect(lft_jsonw_double, 0.1 + 0.2, "0.30000000000000004");
-    jw_expect(lft_jsonw_double, 5e-324, "4.94065645841247e-324"); /* 15 digits read back */
+    jw_expect(lft_jsonw_double, 5e-324, "5e-324"); /* the smallest denormal */
     jw_expect(lft_jsonw_double, -1.7976931348623157e308, "-1.7976931348623157e+308");
+    jw_expect(lft_jsonw_double, 2.2250738585072014e-308, "2.2250738585072014e-308"); /* smallest normal */
+    jw_expect(lft_jsonw_double, 4503599627370496.0, "4503599627370496"); /* 2^52: closer lower neighbour */
+    jw_expect(lft_jsonw_double, 0.0125, "0.0125");
+    jw_expect(lft_jsonw_double, 0.00001, "1e-05");
+    jw_expect(lft_jsonw_double, 0.0001, "0.0001");
+    jw_expect(lft_jsonw_double, 123.5, "123.5");
+    jw_expect(lft_jsonw_double, -42.0, "-42");
+    jw_expect(lft_jsonw_double, 1e15, "1e+15");
+    jw_expect(lft_jsonw_double, 123456789012345.0, "123456789012345");
+    jw_expect(lft_jsonw_double, 1234567890123456.5, "1234567890123456.5");
+    jw_expect(lft_jsonw_double, 1.2345678901234568e17, "1.2345678901234568e+17");
+    jw_expect(lft_jsonw_double, 1e21, "1e+21");
     jw_expect(lft_jsonw_double, NAN, "null");
     jw_expect(lft_jsonw_double, INFINITY, "null");
     jw_expect(lft_jsonw_double, -INFINITY, "null");
 
-    /* shortest form always reads back exactly, and is valid JSON */
+    /* Random bit patterns and random decimals (up to 14 digits): the text
+     * always reads back exactly, is valid JSON and has at most 17 significant
+     * digits; decimals of up to 8 digits come out as written nearly always. */
     uint64_t x = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < 20000; i++) {
+    int longer = 0;
+    for (int i = 0; i < 30000; i++) {
         double d;
+        int short_decimal = 0;
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        memcpy(&d, &x, sizeof d);
+        if (i % 3 == 0) {
+            memcpy(&d, &x, sizeof d);
+        } else {
+            static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10 };
+            short_decimal = i % 3 == 1;
+            int64_t mant = short_decimal ? (int64_t)(x % 100000000u) : (int64_t)(x >> 20);
+            d = (double)(x & 1u ? -mant : mant) / p10[(x >> 8) % 11u];
+        }
         static out_t o;
         lft_sink_t s;
         uint8_t scratch[64];
@@ -555,12 +600,25 @@ static void test_jsonw(void)
             LFT_CHECK_STRN(o.buf, o.len, "null");
             continue;
         }
-        if (strtod(o.buf, NULL) != d || lft_json_validate(o.buf, o.len) != LFT_OK) {
+        if (strtod(o.buf, NULL) != d || lft_json_validate(o.buf, o.len) != LFT_OK ||
+            sig_digits(o.buf) > 17) {
             LFT_CHECK(0);
             fprintf(stderr, "  double %.17g -> %s\n", d, o.buf);
             break;
         }
+        if (short_decimal) {
+            char shortest[40];
+            for (int prec = 1; prec <= 17; prec++) {
+                (void)snprintf(shortest, sizeof shortest, "%.*g", prec, d);
+                if (strtod(shortest, NULL) == d) {
+                    break;
+                }
+            }
+            longer += sig_digits(o.buf) > sig_digits(shortest);
+        }
     }
+    LFT_CHECK(longer < 20); /* of 10,000 */
+    printf("  doubles: %d of 10000 short decimals got more digits than needed\n", longer);
 
     static out_t o;
     lft_sink_t s;
