@@ -66,15 +66,6 @@ int lft_environment_valid(const char *env)
     return 1;
 }
 
-static uint64_t lft_load_u64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 8u; i++) {
-        v = (v << 8) | b[i];
-    }
-    return v;
-}
-
 lft_err_t lft_client_init(lft_client_t *client, const lft_config_t *cfg)
 {
     if (client == NULL || cfg == NULL) {
@@ -114,10 +105,9 @@ lft_err_t lft_client_init(lft_client_t *client, const lft_config_t *cfg)
     if (client->cfg.service_name == NULL) {
         client->cfg.service_name = "lftrace";
     }
-    client->key_span = lft_load_u64(seed);
-    client->key_trace_hi = lft_load_u64(seed + 8);
-    client->key_trace_lo = lft_load_u64(seed + 16);
-    client->instance = (uint32_t)lft_load_u64(seed + 24) | 1u;
+    lft_client_seed_ids(client, seed);
+    client->instance = ((uint32_t)seed[28] << 24 | (uint32_t)seed[29] << 16 |
+                        (uint32_t)seed[30] << 8 | seed[31]) | 1u;
     client->next_serial = 1;
     client->next_seq = 1;
     client->epoch_mono_us = lft_port_time_mono_us();

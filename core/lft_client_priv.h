@@ -4,6 +4,7 @@
 #ifndef LFT_CLIENT_PRIV_H
 #define LFT_CLIENT_PRIV_H
 
+#include "lft_port.h"
 #include "lftrace.h"
 
 #define LFT_CLIENT_MAGIC 0x4C465443u /* "LFTC" */
@@ -38,11 +39,24 @@ lft_err_t lft_obs_check(const lft_obs_t *obs);
 lft_client_t *lft_obs_live_client(const lft_obs_t *obs);
 
 /* Microseconds since the client's monotonic epoch. */
-int64_t lft_client_now(const lft_client_t *c);
+static inline int64_t lft_client_now(const lft_client_t *c)
+{
+    return (int64_t)(lft_port_time_mono_us() - c->epoch_mono_us);
+}
 
-/* Allocate a serial whose span id (and, for traces, trace id) is not zero.
- * Lock held. */
-uint32_t lft_client_next_serial(lft_client_t *c, int is_trace);
+/* Set the id keys from 24 bytes of entropy so that no serial has a zero
+ * span id or trace id (lft_id.c). */
+void lft_client_seed_ids(lft_client_t *c, const uint8_t seed[24]);
+
+/* Allocate a serial (never 0; its ids are never zero). Lock held. */
+static inline uint32_t lft_client_next_serial(lft_client_t *c)
+{
+    uint32_t s = c->next_serial++;
+    if (s == 0) {
+        s = c->next_serial++;
+    }
+    return s;
+}
 
 /* Keep-or-drop decision for a new trace (1 = keep). */
 int lft_client_sample(const lft_client_t *c, uint32_t trace_serial);

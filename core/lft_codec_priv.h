@@ -8,27 +8,35 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Bytes an unsigned LEB128 varint of v takes (1..10). */
-static inline uint32_t lft_varint_len(uint64_t v)
+/* For the few helpers of the record path that gcc and clang would call
+ * rather than inline at -Os. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LFT_ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define LFT_ALWAYS_INLINE static inline
+#endif
+
+/* Write v as a varint at p (1..5 bytes); returns the end of what was written. */
+LFT_ALWAYS_INLINE uint8_t *lft_varint_put32(uint8_t *p, uint32_t v)
 {
-    uint32_t n = 1;
     while (v >= 0x80u) {
+        *p++ = (uint8_t)(v | 0x80u);
         v >>= 7;
-        n++;
     }
-    return n;
+    *p++ = (uint8_t)v;
+    return p;
 }
 
-/* Write v as a varint at p; returns the bytes written. */
-static inline uint32_t lft_varint_put(uint8_t *p, uint64_t v)
+/* Write v as a varint at p (1..10 bytes); returns the end of what was
+ * written. The bytes above 32 bits go first, then the 32-bit loop (no 64-bit
+ * shifts for the small values records mostly hold). */
+LFT_ALWAYS_INLINE uint8_t *lft_varint_put(uint8_t *p, uint64_t v)
 {
-    uint32_t n = 0;
-    while (v >= 0x80u) {
-        p[n++] = (uint8_t)(v | 0x80u);
+    while (v > 0xFFFFFFFFu) {
+        *p++ = (uint8_t)(v | 0x80u);
         v >>= 7;
     }
-    p[n++] = (uint8_t)v;
-    return n;
+    return lft_varint_put32(p, (uint32_t)v);
 }
 
 /* Read a varint from [*pp, end); advances *pp. Returns 0 on success, -1 when

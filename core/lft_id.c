@@ -6,12 +6,15 @@
  * entropy. Records therefore store a small serial instead of 8 or 16 id
  * bytes, and the id is recomputed at export. The output function is a
  * bijection, so span ids never repeat within one client instance (2^32
- * serials); the one serial per key whose id would be zero is skipped.
+ * serials). It maps only 0 to 0, so an id is zero exactly when key +
+ * serial * gamma is: lft_client_seed_ids changes (one bit of) a key for
+ * which that happens at a serial below 2^32, and serials need no check.
  */
 #include "lft_client_priv.h"
 #include "lft_record.h"
 
 #define LFT_GOLDEN_GAMMA 0x9E3779B97F4A7C15ull
+#define LFT_GOLDEN_GAMMA_INV 0xF1DE83E19937733Dull /* its inverse mod 2^64 */
 
 static uint64_t lft_mix64(uint64_t z)
 {
@@ -42,20 +45,28 @@ static void lft_put_be64(uint8_t *out, uint64_t v)
     }
 }
 
-uint32_t lft_client_next_serial(lft_client_t *c, int is_trace)
+static uint64_t lft_load_u64(const uint8_t *b)
 {
-    for (;;) {
-        uint32_t s = c->next_serial++;
-        if (s == 0) {
-            continue;
-        }
-        if (lft_span_id_u64(c, s) == 0) {
-            continue;
-        }
-        if (is_trace && lft_trace_hi_u64(c, s) == 0 && lft_trace_lo_u64(c, s) == 0) {
-            continue;
-        }
-        return s;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < 8u; i++) {
+        v = (v << 8) | b[i];
+    }
+    return v;
+}
+
+void lft_client_seed_ids(lft_client_t *c, const uint8_t seed[24])
+{
+    c->key_span = lft_load_u64(seed);
+    c->key_trace_hi = lft_load_u64(seed + 8);
+    c->key_trace_lo = lft_load_u64(seed + 16);
+    /* The serial whose span id is zero: key + s * gamma == 0. Flipping the
+     * key's low bit moves it by gamma^-1, far above 2^32. */
+    if ((0u - c->key_span) * LFT_GOLDEN_GAMMA_INV <= UINT32_MAX) {
+        c->key_span ^= 1u;
+    }
+    /* Both trace halves are zero at one serial only when the keys are equal. */
+    if (c->key_trace_hi == c->key_trace_lo) {
+        c->key_trace_hi ^= 1u;
     }
 }
 

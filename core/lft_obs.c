@@ -20,35 +20,48 @@
 
 /* ------------------------------------------------------------ writer */
 
+/*
+ * Writes a record in one pass into the contiguous free bytes [q, end) at the
+ * ring's head, counting what did not fit in extra: when extra is 0 at the
+ * end, the record is complete; otherwise its length is known exactly, room
+ * is made for it and it is written again (rare: at the end of the buffer or
+ * when the ring is full).
+ */
 typedef struct {
-    uint8_t *p;         /* destination; NULL while measuring */
-    size_t n;           /* bytes produced */
+    uint8_t *q;         /* next byte */
+    uint8_t *end;       /* end of the writable bytes */
+    uint32_t extra;     /* bytes that did not fit */
     uint32_t max_text;  /* text longer than this is truncated */
     uint32_t truncated; /* values cut */
-    int over;           /* measuring: the record is already too large */
 } lft_wr_t;
 
-static void lft_wr_bytes(lft_wr_t *w, const void *src, size_t len)
+static void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t len)
 {
-    if (w->p != NULL) {
-        memcpy(w->p + w->n, src, len);
-    } else if (len > LFT_RECORD_MAX || w->n > LFT_RECORD_MAX) {
-        w->over = 1;
-        return;
+    if (len <= (size_t)(w->end - w->q)) {
+        memcpy(w->q, src, len);
+        w->q += len;
+    } else {
+        w->extra += len;
     }
-    w->n += len;
 }
 
 static void lft_wr_u8(lft_wr_t *w, uint32_t v)
 {
-    uint8_t b = (uint8_t)v;
-    lft_wr_bytes(w, &b, 1u);
+    if (w->q < w->end) {
+        *w->q++ = (uint8_t)v;
+    } else {
+        w->extra++;
+    }
 }
 
 static void lft_wr_v(lft_wr_t *w, uint64_t v)
 {
-    uint8_t tmp[10];
-    lft_wr_bytes(w, tmp, lft_varint_put(tmp, v));
+    if (w->end - w->q >= 10) {
+        w->q = lft_varint_put(w->q, v);
+    } else {
+        uint8_t tmp[10];
+        lft_wr_bytes(w, tmp, (uint32_t)(lft_varint_put(tmp, v) - tmp));
+    }
 }
 
 static void lft_wr_f64(lft_wr_t *w, double d)
@@ -58,10 +71,11 @@ static void lft_wr_f64(lft_wr_t *w, double d)
     lft_wr_bytes(w, tmp, 8u);
 }
 
+/* A length-prefixed string; len was bounded by the caller (<= 64 KiB). */
 static void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
 {
     lft_wr_v(w, len);
-    lft_wr_bytes(w, s, len);
+    lft_wr_bytes(w, s, (uint32_t)len);
 }
 
 /* A tagged id-like string: exact (validated beforehand). */
@@ -73,19 +87,24 @@ static void lft_wr_id(lft_wr_t *w, lft_field_tag_t tag, const char *s)
     }
 }
 
-/* A tagged text value, cut at max_text with the visible marker. */
-static void lft_wr_text_n(lft_wr_t *w, lft_field_tag_t tag, const char *s, size_t len)
+/* A text value, cut at max_text with the visible marker. */
+static void lft_wr_text_val(lft_wr_t *w, const char *s, size_t len)
 {
-    lft_wr_u8(w, tag);
     if (len <= w->max_text) {
         lft_wr_str(w, s, len);
         return;
     }
     size_t keep = lft_utf8_boundary(s, len, w->max_text - LFT_MARKER_LEN);
     lft_wr_v(w, keep + LFT_MARKER_LEN);
-    lft_wr_bytes(w, s, keep);
+    lft_wr_bytes(w, s, (uint32_t)keep);
     lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
     w->truncated++;
+}
+
+static void lft_wr_text_n(lft_wr_t *w, lft_field_tag_t tag, const char *s, size_t len)
+{
+    lft_wr_u8(w, tag);
+    lft_wr_text_val(w, s, len);
 }
 
 static void lft_wr_text(lft_wr_t *w, lft_field_tag_t tag, const char *s)
@@ -107,39 +126,36 @@ static void lft_wr_content(lft_wr_t *w, const lft_content_t *c, lft_field_tag_t 
     lft_wr_text_n(w, json ? json_tag : text_tag, c->ptr, len);
 }
 
+/* More than a record can hold already: lists stop early (the record is
+ * refused as too large), so the count never overflows. */
+static int lft_wr_over(const lft_wr_t *w)
+{
+    return w->extra > LFT_RECORD_MAX;
+}
+
+/* A tagged key (keys are validated: at most LFT_KEY_MAX bytes). */
+static void lft_wr_key(lft_wr_t *w, uint32_t tag, const char *key)
+{
+    lft_wr_u8(w, tag);
+    lft_wr_str(w, key, strlen(key));
+}
+
 /* Typed key/values: base is the STR tag; INT, DOUBLE, BOOL follow it. */
 static void lft_wr_kvs(lft_wr_t *w, const lft_kv_t *kv, size_t count, lft_field_tag_t base)
 {
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < count && !lft_wr_over(w); i++) {
+        lft_wr_key(w, (uint32_t)base + (uint32_t)kv[i].type - LFT_VAL_STRING, kv[i].key);
         switch (kv[i].type) {
-        case LFT_VAL_STRING: {
-            size_t len = strlen(kv[i].v.s);
-            lft_wr_u8(w, base);
-            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
-            if (len <= w->max_text) {
-                lft_wr_str(w, kv[i].v.s, len);
-            } else {
-                size_t keep = lft_utf8_boundary(kv[i].v.s, len, w->max_text - LFT_MARKER_LEN);
-                lft_wr_v(w, keep + LFT_MARKER_LEN);
-                lft_wr_bytes(w, kv[i].v.s, keep);
-                lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
-                w->truncated++;
-            }
+        case LFT_VAL_STRING:
+            lft_wr_text_val(w, kv[i].v.s, strlen(kv[i].v.s));
             break;
-        }
         case LFT_VAL_INT:
-            lft_wr_u8(w, (uint32_t)base + 1u);
-            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
             lft_wr_v(w, lft_zigzag_enc(kv[i].v.i));
             break;
         case LFT_VAL_DOUBLE:
-            lft_wr_u8(w, (uint32_t)base + 2u);
-            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
             lft_wr_f64(w, kv[i].v.d);
             break;
         case LFT_VAL_BOOL:
-            lft_wr_u8(w, (uint32_t)base + 3u);
-            lft_wr_str(w, kv[i].key, strlen(kv[i].key));
             lft_wr_u8(w, kv[i].v.b ? 1u : 0u);
             break;
         }
@@ -314,13 +330,8 @@ static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
 
 /* ------------------------------------------------------- field writers */
 
-typedef void (*lft_fields_fn)(lft_wr_t *w, const void *ctx);
-
 static void lft_fields_obs(lft_wr_t *w, const lft_obs_opts_t *o)
 {
-    if (o == NULL) {
-        return;
-    }
     lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
     lft_wr_content(w, &o->output, LFT_F_OUTPUT_TEXT, LFT_F_OUTPUT_JSON);
     lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
@@ -336,14 +347,12 @@ static void lft_fields_obs(lft_wr_t *w, const lft_obs_opts_t *o)
     }
     lft_wr_id(w, LFT_F_MODEL, o->model);
     lft_wr_kvs(w, o->model_parameters, o->model_parameters_count, LFT_F_PARAM_STR);
-    for (size_t i = 0; i < o->usage_count; i++) {
-        lft_wr_u8(w, LFT_F_USAGE);
-        lft_wr_str(w, o->usage[i].key, strlen(o->usage[i].key));
+    for (size_t i = 0; i < o->usage_count && !lft_wr_over(w); i++) {
+        lft_wr_key(w, LFT_F_USAGE, o->usage[i].key);
         lft_wr_v(w, o->usage[i].count);
     }
-    for (size_t i = 0; i < o->cost_count; i++) {
-        lft_wr_u8(w, LFT_F_COST);
-        lft_wr_str(w, o->cost[i].key, strlen(o->cost[i].key));
+    for (size_t i = 0; i < o->cost_count && !lft_wr_over(w); i++) {
+        lft_wr_key(w, LFT_F_COST, o->cost[i].key);
         lft_wr_f64(w, o->cost[i].usd);
     }
     if (o->completion_start_unix_us != 0) {
@@ -359,14 +368,11 @@ static void lft_fields_obs(lft_wr_t *w, const lft_obs_opts_t *o)
 
 static void lft_fields_trace(lft_wr_t *w, const lft_trace_opts_t *o)
 {
-    if (o == NULL) {
-        return;
-    }
     lft_wr_text(w, LFT_F_NAME, o->name);
     lft_wr_id(w, LFT_F_USER_ID, o->user_id);
     lft_wr_id(w, LFT_F_SESSION_ID, o->session_id);
     lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
-    for (size_t i = 0; i < o->tags_count; i++) {
+    for (size_t i = 0; i < o->tags_count && !lft_wr_over(w); i++) {
         lft_wr_id(w, LFT_F_TAG, o->tags[i]);
     }
     lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
@@ -384,22 +390,27 @@ static void lft_fields_trace(lft_wr_t *w, const lft_trace_opts_t *o)
     }
 }
 
-/* What one recording call writes. */
+/* What one recording call writes. Callers set every field up to opts
+ * (lft_emit_new, lft_emit_of); lft_emit fills the rest. */
 typedef struct {
-    lft_rec_type_t type;
+    uint8_t type;         /* lft_rec_type_t */
     uint8_t kind;
-    uint32_t serial;      /* 0: allocate one */
+    uint8_t first_token;  /* UPDATE: completion start = time */
+    uint8_t sampled_out;  /* allocate ids, count, write nothing */
+    uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
     uint32_t parent;
-    uint32_t trace;       /* 0 with kind TRACE: the new serial */
+    uint32_t trace;       /* set to the new serial by a trace's START */
     uint32_t observation; /* SCORE */
+    uint32_t start_hint;  /* END: where the START record was */
     int64_t time;
     const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
-    const lft_obs_opts_t *obs;
-    const lft_trace_opts_t *tr;
-    const lft_score_t *score;
-    int first_token;      /* UPDATE: completion start = time */
-    int sampled_out;      /* allocate ids, count, write nothing */
-    uint32_t start_hint;  /* END: where the START record was */
+    const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
+                             lft_obs_opts_t; may be NULL */
+    /* set by lft_emit */
+    uint32_t seq;         /* UPDATE */
+    uint32_t pos;         /* absolute position of the record written (0: none) */
+    uint32_t truncated;   /* values cut */
+    uint8_t orphan;       /* END: its START is not in the ring */
 } lft_emit_t;
 
 static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
@@ -422,143 +433,179 @@ static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
     lft_wr_id(w, LFT_F_SESSION_ID, s->session_id);
 }
 
-static void lft_fields_all(lft_wr_t *w, const lft_emit_t *e)
+/* Write the body prefix before the fields (see lft_record.h, at most 35
+ * bytes) at q; returns its end. */
+#define LFT_PREFIX_MAX 35u
+static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
 {
-    lft_wr_text(w, LFT_F_NAME, e->name);
-    if (e->obs == NULL && e->tr == NULL && e->score == NULL && !e->first_token) {
-        return;
-    }
-    if (e->first_token) {
-        lft_wr_u8(w, LFT_F_COMPLETION_START);
-        lft_wr_v(w, lft_zigzag_enc(e->time));
-    }
-    lft_fields_obs(w, e->obs);
-    lft_fields_trace(w, e->tr);
-    if (e->score != NULL) {
-        lft_fields_score(w, e->score);
-    }
-}
-
-/* Body prefix before the fields (see lft_record.h). */
-static uint32_t lft_prefix(uint8_t *out, const lft_emit_t *e, uint32_t serial, uint32_t seq,
-                           uint32_t trace, int orphan)
-{
-    uint32_t n = lft_varint_put(out, serial);
+    const uint64_t time = lft_zigzag_enc(e->time);
+    q = lft_varint_put32(q, e->serial);
     switch (e->type) {
     case LFT_REC_START:
     case LFT_REC_EVENT:
-        n += lft_varint_put(out + n, e->parent);
-        n += lft_varint_put(out + n, trace);
-        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
-        break;
+        q = lft_varint_put32(q, e->parent);
+        q = lft_varint_put32(q, e->trace);
+        return lft_varint_put(q, time);
     case LFT_REC_UPDATE:
-        n += lft_varint_put(out + n, seq);
-        break;
+        return lft_varint_put32(q, e->seq);
     case LFT_REC_END:
-        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
-        if (orphan) {
-            n += lft_varint_put(out + n, e->parent);
-            n += lft_varint_put(out + n, trace);
+        q = lft_varint_put(q, time);
+        if (e->orphan) {
+            q = lft_varint_put32(q, e->parent);
+            q = lft_varint_put32(q, e->trace);
         }
-        break;
-    case LFT_REC_SCORE:
-        n += lft_varint_put(out + n, trace);
-        n += lft_varint_put(out + n, e->observation);
-        n += lft_varint_put(out + n, lft_zigzag_enc(e->time));
-        break;
-    default:
-        break;
+        return q;
+    default: /* LFT_REC_SCORE */
+        q = lft_varint_put32(q, e->trace);
+        q = lft_varint_put32(q, e->observation);
+        return lft_varint_put(q, time);
     }
-    return n;
+}
+
+/* The record's name: the common short one is copied while it is measured
+ * (one pass); anything else (long, cut, or near the end of the room) goes
+ * through lft_wr_text. */
+static void lft_wr_name(lft_wr_t *w, const char *s)
+{
+    const size_t room = (size_t)(w->end - w->q);
+    if (s == NULL) {
+        return;
+    }
+    if (room > 2u) {
+        size_t lim = room - 2u;
+        lim = lim < 0x7Fu ? lim : 0x7Fu; /* a one-byte length */
+        lim = lim < w->max_text ? lim : w->max_text;
+        uint8_t *d = w->q + 2;
+        size_t i = 0;
+        while (i < lim && s[i] != '\0') {
+            d[i] = (uint8_t)s[i];
+            i++;
+        }
+        if (s[i] == '\0') {
+            w->q[0] = LFT_F_NAME;
+            w->q[1] = (uint8_t)i;
+            w->q = d + i;
+            return;
+        }
+    }
+    lft_wr_text(w, LFT_F_NAME, s);
+}
+
+/* Write e's record at buf (room bytes writable) and return its length: it
+ * is complete when that is at most room. */
+static uint32_t lft_write_record(lft_emit_t *e, uint8_t *buf, uint32_t room, uint32_t max_text)
+{
+    lft_wr_t w;
+    w.end = buf + room;
+    w.extra = 0;
+    w.max_text = max_text;
+    w.truncated = 0;
+    if (room >= LFT_REC_HDR + LFT_PREFIX_MAX) {
+        w.q = lft_prefix(buf + LFT_REC_HDR, e);
+    } else {
+        uint8_t tmp[LFT_PREFIX_MAX];
+        const uint32_t hdr = room < LFT_REC_HDR ? room : LFT_REC_HDR;
+        w.q = buf + hdr;
+        w.extra = LFT_REC_HDR - hdr;
+        lft_wr_bytes(&w, tmp, (uint32_t)(lft_prefix(tmp, e) - tmp));
+    }
+    lft_wr_name(&w, e->name);
+    if (e->first_token) {
+        lft_wr_u8(&w, LFT_F_COMPLETION_START);
+        lft_wr_v(&w, lft_zigzag_enc(e->time));
+    }
+    if (e->opts != NULL) {
+        if (e->type == LFT_REC_SCORE) {
+            lft_fields_score(&w, e->opts);
+        } else if (e->kind == LFT_KIND_TRACE) {
+            lft_fields_trace(&w, e->opts);
+        } else {
+            lft_fields_obs(&w, e->opts);
+        }
+    }
+    e->truncated = w.truncated;
+    return (uint32_t)(w.q - buf) + w.extra;
 }
 
 /*
- * Write one record. On success *serial_out and *pos_out name it. A trace
+ * Write one record. On success e->serial and e->pos name it. A trace
  * start may be sampled out here: e->sampled_out is then set and nothing is
  * written. Returns LFT_OK, LFT_ERR_RING_FULL or LFT_ERR_TOO_LARGE (both
  * counted here).
+ *
+ * The record is written once, straight into the free bytes at the head;
+ * only when it does not fit there (the end of the buffer, a full ring) is
+ * its exact length allocated under the drop policy and the record written
+ * again. Either way it takes the place lft_ring_alloc would give it.
  */
-static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e, uint32_t *serial_out,
-                          uint32_t *pos_out)
+static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
 {
-    lft_wr_t w = { NULL, 0, c->cfg.max_field_bytes, 0, 0 };
-    lft_fields_all(&w, e);
-    const size_t fields_len = w.n;
-    uint8_t prefix[40];
-    uint32_t pos = 0;
     lft_err_t err = LFT_OK;
-
     uint32_t st = lft_port_lock();
-    uint32_t serial = e->serial;
-    if (serial == 0) {
-        serial = lft_client_next_serial(c, e->kind == LFT_KIND_TRACE && e->type == LFT_REC_START);
+    if (e->serial == 0) {
+        e->serial = lft_client_next_serial(c);
+        if (e->type == LFT_REC_START && e->kind == LFT_KIND_TRACE) {
+            e->trace = e->serial;
+            e->sampled_out = !lft_client_sample(c, e->serial);
+        }
     }
-    const int new_trace = e->type == LFT_REC_START && e->kind == LFT_KIND_TRACE;
-    uint32_t trace = new_trace ? serial : e->trace;
-    if (new_trace && !lft_client_sample(c, serial)) {
-        e->sampled_out = 1;
-    }
+    e->pos = 0;
     if (e->sampled_out) {
         c->stats.dropped_sampled++;
         lft_port_unlock(st);
-        *serial_out = serial;
-        *pos_out = 0;
         return LFT_OK;
     }
-    uint32_t seq = e->type == LFT_REC_UPDATE ? c->next_seq++ : 0;
+    e->seq = e->type == LFT_REC_UPDATE ? c->next_seq++ : 0u;
     uint8_t *start = NULL;
-    int orphan = 0;
+    e->orphan = 0;
     if (e->type == LFT_REC_END) {
-        start = lft_ring_find_start(c, e->start_hint, serial);
-        orphan = start == NULL;
+        start = lft_ring_find_start(c, e->start_hint, e->serial);
+        e->orphan = start == NULL;
     }
-    const uint32_t tail_before = c->tail_abs;
-    const uint32_t moved_before = c->stats.moved;
-    uint32_t prefix_len = lft_prefix(prefix, e, serial, seq, trace, orphan);
-    size_t total = LFT_REC_HDR + prefix_len + fields_len;
-    if (w.over || total > LFT_RECORD_MAX || total > c->cap) {
+    uint32_t idx = lft_ring_room(c);
+    const uint32_t len = lft_write_record(e, c->buf + c->head, idx, c->cfg.max_field_bytes);
+    if (len <= idx) {
+        idx = c->head;
+        e->pos = lft_ring_commit(c, len);
+    } else if (len > LFT_RECORD_MAX || len > c->cap) {
         err = LFT_ERR_TOO_LARGE;
     } else {
-        uint32_t idx;
-        err = lft_ring_alloc(c, (uint32_t)total, &idx, &pos);
+        const uint32_t tail_before = c->tail_abs;
+        const uint32_t moved_before = c->stats.moved;
+        err = lft_ring_alloc(c, len, &idx, &e->pos);
         if (err == LFT_OK) {
-            uint8_t *p = c->buf + idx;
-            lft_u16_put(p, (uint32_t)total);
-            p[2] = (uint8_t)(((unsigned)e->type << 4) | (e->kind & 0x0Fu));
-            p[3] = orphan ? LFT_RECF_ORPHAN : 0u;
-            memcpy(p + LFT_REC_HDR, prefix, prefix_len);
-            lft_wr_t out = { p + LFT_REC_HDR + prefix_len, 0, c->cfg.max_field_bytes, 0, 0 };
-            lft_fields_all(&out, e);
-            c->stats.truncated += out.truncated;
-            c->stats.recorded++;
-            c->stats.pending_records++;
-            if (e->type == LFT_REC_END || e->type == LFT_REC_EVENT || e->type == LFT_REC_SCORE) {
-                c->stats.completed++;
-            }
+            (void)lft_write_record(e, c->buf + idx, len, c->cfg.max_field_bytes);
         }
-    }
-    if (err == LFT_ERR_RING_FULL) {
-        c->stats.dropped_ring_full++;
-    } else if (err == LFT_ERR_TOO_LARGE) {
-        c->stats.dropped_too_large++;
-    }
-    if (e->type == LFT_REC_END && !orphan) {
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
          * then find the START again. */
-        if (c->tail_abs != tail_before || c->stats.moved != moved_before) {
-            start = lft_ring_find_start(c, e->start_hint, serial);
+        if (start != NULL && (c->tail_abs != tail_before || c->stats.moved != moved_before)) {
+            start = lft_ring_find_start(c, e->start_hint, e->serial);
         }
-        if (start != NULL) {
-            start[3] |= LFT_RECF_ENDED;
-            if (err != LFT_OK) {
-                start[3] |= LFT_RECF_END_LOST;
-                c->stats.completed++; /* the START is exported on its own */
-            }
+    }
+    if (err == LFT_OK) {
+        uint8_t *p = c->buf + idx;
+        lft_u16_put(p, len);
+        p[2] = (uint8_t)(((unsigned)e->type << 4) | (e->kind & 0x0Fu));
+        p[3] = e->orphan ? LFT_RECF_ORPHAN : 0u;
+        c->stats.truncated += e->truncated;
+        c->stats.recorded++;
+        c->stats.pending_records++;
+        if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
+            c->stats.completed++;
+        }
+    } else if (err == LFT_ERR_RING_FULL) {
+        c->stats.dropped_ring_full++;
+    } else {
+        c->stats.dropped_too_large++;
+    }
+    if (start != NULL) {
+        start[3] |= LFT_RECF_ENDED;
+        if (err != LFT_OK) {
+            start[3] |= LFT_RECF_END_LOST;
+            c->stats.completed++; /* the START is exported on its own */
         }
     }
     lft_port_unlock(st);
-    *serial_out = serial;
-    *pos_out = pos;
     return err;
 }
 
@@ -658,6 +705,41 @@ static lft_err_t lft_parent_resolve(lft_obs_t **parent)
     return lft_obs_check(*parent);
 }
 
+/* e for a new record (START, EVENT, SCORE) under parent (NULL: none). */
+static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent,
+                         lft_rec_type_t type, uint8_t kind, const char *name, const void *opts)
+{
+    e->type = (uint8_t)type;
+    e->kind = kind;
+    e->first_token = 0;
+    e->sampled_out = parent != NULL && (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    e->serial = 0;
+    e->parent = parent != NULL ? parent->serial : 0u;
+    e->trace = parent != NULL ? parent->trace_serial : 0u;
+    e->observation = 0;
+    e->start_hint = 0;
+    e->time = lft_client_now(c);
+    e->name = name;
+    e->opts = opts;
+}
+
+/* e for an UPDATE or END record of the open handle h. */
+static void lft_emit_of(lft_emit_t *e, const lft_obs_t *h, lft_rec_type_t type, const void *opts)
+{
+    e->type = (uint8_t)type;
+    e->kind = h->kind;
+    e->first_token = 0;
+    e->sampled_out = (h->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    e->serial = h->serial;
+    e->parent = h->parent_serial;
+    e->trace = h->trace_serial;
+    e->observation = 0;
+    e->start_hint = h->start_abs;
+    e->time = lft_client_now(h->client);
+    e->name = NULL;
+    e->opts = opts;
+}
+
 /* ---------------------------------------------------------------- traces */
 
 lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
@@ -681,18 +763,12 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
         return err;
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = LFT_REC_START;
-    e.kind = LFT_KIND_TRACE;
-    e.time = lft_client_now(client);
-    e.name = name;
-    e.tr = opts;
-    uint32_t serial, pos;
-    err = lft_emit(client, &e, &serial, &pos);
+    lft_emit_new(&e, client, NULL, LFT_REC_START, LFT_KIND_TRACE, name, opts);
+    err = lft_emit(client, &e);
     if (err != LFT_OK) {
         return err;
     }
-    lft_obs_fill(trace, client, LFT_KIND_TRACE, serial, serial, 0, pos, e.sampled_out);
+    lft_obs_fill(trace, client, LFT_KIND_TRACE, e.serial, e.serial, 0, e.pos, e.sampled_out);
     return LFT_OK;
 }
 
@@ -717,17 +793,8 @@ static lft_err_t lft_trace_write(lft_trace_t *trace, const lft_trace_opts_t *opt
         return LFT_ERR_ARG;
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = type;
-    e.kind = LFT_KIND_TRACE;
-    e.serial = trace->serial;
-    e.trace = trace->serial;
-    e.time = lft_client_now(c);
-    e.tr = opts;
-    e.sampled_out = (trace->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    e.start_hint = trace->start_abs;
-    uint32_t serial, pos;
-    err = lft_emit(c, &e, &serial, &pos);
+    lft_emit_of(&e, trace, type, opts);
+    err = lft_emit(c, &e);
     if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
         trace->state = LFT_STATE_ENDED;
     }
@@ -768,21 +835,12 @@ lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, cons
         return err;
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = LFT_REC_START;
-    e.kind = (uint8_t)kind;
-    e.parent = parent->serial;
-    e.trace = parent->trace_serial;
-    e.time = lft_client_now(c);
-    e.name = name;
-    e.obs = opts;
-    e.sampled_out = (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    uint32_t serial, pos;
-    err = lft_emit(c, &e, &serial, &pos);
+    lft_emit_new(&e, c, parent, LFT_REC_START, (uint8_t)kind, name, opts);
+    err = lft_emit(c, &e);
     if (err != LFT_OK) {
         return err;
     }
-    lft_obs_fill(obs, c, (uint8_t)kind, serial, parent->trace_serial, parent->serial, pos,
+    lft_obs_fill(obs, c, (uint8_t)kind, e.serial, parent->trace_serial, parent->serial, e.pos,
                  e.sampled_out);
     return LFT_OK;
 }
@@ -822,19 +880,9 @@ static lft_err_t lft_obs_write(lft_obs_t *obs, const lft_obs_opts_t *opts, lft_r
         return LFT_OK; /* nothing to update */
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = type;
-    e.kind = obs->kind;
-    e.serial = obs->serial;
-    e.parent = obs->parent_serial;
-    e.trace = obs->trace_serial;
-    e.time = lft_client_now(c);
-    e.obs = opts;
-    e.first_token = first_token;
-    e.sampled_out = (obs->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    e.start_hint = obs->start_abs;
-    uint32_t serial, pos;
-    err = lft_emit(c, &e, &serial, &pos);
+    lft_emit_of(&e, obs, type, opts);
+    e.first_token = (uint8_t)first_token;
+    err = lft_emit(c, &e);
     if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
         obs->state = LFT_STATE_ENDED;
     }
@@ -873,17 +921,8 @@ lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *o
         return err;
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = LFT_REC_EVENT;
-    e.kind = LFT_KIND_EVENT;
-    e.parent = parent->serial;
-    e.trace = parent->trace_serial;
-    e.time = lft_client_now(c);
-    e.name = name;
-    e.obs = opts;
-    e.sampled_out = (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    uint32_t serial, pos;
-    return lft_emit(c, &e, &serial, &pos);
+    lft_emit_new(&e, c, parent, LFT_REC_EVENT, LFT_KIND_EVENT, name, opts);
+    return lft_emit(c, &e);
 }
 
 /* ----------------------------------------------------------------- scores */
@@ -950,16 +989,11 @@ lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
         return err;
     }
     lft_emit_t e;
-    memset(&e, 0, sizeof e);
-    e.type = LFT_REC_SCORE;
-    e.kind = LFT_KIND_TRACE;
-    e.time = lft_client_now(client);
-    e.score = score;
+    lft_emit_new(&e, client, NULL, LFT_REC_SCORE, LFT_KIND_TRACE, NULL, score);
     if (score->target != NULL) {
         e.trace = score->target->trace_serial;
         e.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
         e.sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
     }
-    uint32_t serial, pos;
-    return lft_emit(client, &e, &serial, &pos);
+    return lft_emit(client, &e);
 }

@@ -19,20 +19,6 @@ void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap)
     c->reading = 0;
 }
 
-uint32_t lft_ring_index(const lft_client_t *c, uint32_t pos)
-{
-    uint32_t idx = c->tail + (pos - c->tail_abs);
-    if (idx >= c->cap) {
-        idx -= c->cap;
-    }
-    return idx;
-}
-
-int lft_ring_contains(const lft_client_t *c, uint32_t pos)
-{
-    return (pos - c->tail_abs) < (c->head_abs - c->tail_abs);
-}
-
 uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
 {
     uint32_t idx = lft_ring_index(c, *pos);
@@ -54,20 +40,6 @@ uint32_t lft_record_serial(const uint8_t *p)
         return 0;
     }
     return (uint32_t)v;
-}
-
-/* Account n allocated bytes at the head. */
-static void lft_ring_advance_head(lft_client_t *c, uint32_t n)
-{
-    c->head += n;
-    if (c->head == c->cap) {
-        c->head = 0;
-    }
-    c->head_abs += n;
-    c->used += n;
-    if (c->used > c->stats.ring_high_water) {
-        c->stats.ring_high_water = c->used;
-    }
 }
 
 /* Free n bytes at the tail. */
@@ -98,33 +70,21 @@ static void lft_ring_pad(lft_client_t *c, uint32_t idx, uint32_t n)
     }
 }
 
-/* Allocate n contiguous bytes without freeing anything. */
+/* Allocate n (<= LFT_RECORD_MAX) contiguous bytes without freeing anything. */
 static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos)
 {
-    if (c->used == 0) {
-        c->head = 0;
-        c->tail = 0;
-    }
-    if (c->used == c->cap) {
-        return 0;
-    }
-    if (c->head >= c->tail) {
-        uint32_t room_end = c->cap - c->head;
-        if (n <= room_end) {
-            /* fits before the end */
-        } else if (n <= c->tail) {
-            /* wrap: the rest of the buffer becomes a pad (or a short gap) */
-            lft_ring_pad(c, c->head, room_end);
-            lft_ring_advance_head(c, room_end);
-        } else {
+    const uint32_t room = lft_ring_room(c);
+    if (n > room) {
+        /* room is then not capped: it ends at the tail or the buffer's end */
+        if (c->used == c->cap || c->head < c->tail || n > c->tail) {
             return 0;
         }
-    } else if (n > c->tail - c->head) {
-        return 0;
+        /* wrap: the rest of the buffer becomes a pad (or a short gap) */
+        lft_ring_pad(c, c->head, room);
+        (void)lft_ring_commit(c, room);
     }
     *idx = c->head;
-    *pos = c->head_abs;
-    lft_ring_advance_head(c, n);
+    *pos = lft_ring_commit(c, n);
     return 1;
 }
 
@@ -158,7 +118,7 @@ static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
         if (c->head > c->tail) {
             const uint32_t room_end = c->cap - c->head;
             lft_ring_pad(c, c->head, room_end);
-            lft_ring_advance_head(c, room_end); /* head wraps to 0 */
+            (void)lft_ring_commit(c, room_end); /* head wraps to 0 */
         }
         memmove(c->buf + c->head, c->buf + from, len);
         c->buf[c->head + 3] |= LFT_RECF_MOVED;

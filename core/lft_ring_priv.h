@@ -10,6 +10,7 @@
 #ifndef LFT_RING_PRIV_H
 #define LFT_RING_PRIV_H
 
+#include "lft_codec_priv.h"
 #include "lft_record.h"
 
 /* lft_client_t.reading */
@@ -29,10 +30,56 @@ typedef enum {
 void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap);
 
 /* Index of absolute position pos, which must lie in [tail_abs, head_abs]. */
-uint32_t lft_ring_index(const lft_client_t *c, uint32_t pos);
+LFT_ALWAYS_INLINE uint32_t lft_ring_index(const lft_client_t *c, uint32_t pos)
+{
+    uint32_t idx = c->tail + (pos - c->tail_abs);
+    if (idx >= c->cap) {
+        idx -= c->cap;
+    }
+    return idx;
+}
 
 /* 1 when pos is in [tail_abs, head_abs). */
-int lft_ring_contains(const lft_client_t *c, uint32_t pos);
+LFT_ALWAYS_INLINE int lft_ring_contains(const lft_client_t *c, uint32_t pos)
+{
+    return (pos - c->tail_abs) < (c->head_abs - c->tail_abs);
+}
+
+/* Contiguous free bytes at the head (at most LFT_RECORD_MAX): where the next
+ * record goes when it fits. Resets an empty ring to index 0 first. */
+LFT_ALWAYS_INLINE uint32_t lft_ring_room(lft_client_t *c)
+{
+    uint32_t room;
+    if (c->used == 0) {
+        c->head = 0;
+        c->tail = 0;
+    }
+    if (c->used == c->cap) {
+        room = 0;
+    } else if (c->head >= c->tail) {
+        room = c->cap - c->head;
+    } else {
+        room = c->tail - c->head;
+    }
+    return room < LFT_RECORD_MAX ? room : LFT_RECORD_MAX;
+}
+
+/* Take n <= lft_ring_room() bytes at the head; returns their absolute
+ * position (their index is the head before the call). */
+LFT_ALWAYS_INLINE uint32_t lft_ring_commit(lft_client_t *c, uint32_t n)
+{
+    const uint32_t pos = c->head_abs;
+    c->head += n;
+    if (c->head == c->cap) {
+        c->head = 0;
+    }
+    c->head_abs += n;
+    c->used += n;
+    if (c->used > c->stats.ring_high_water) {
+        c->stats.ring_high_water = c->used;
+    }
+    return pos;
+}
 
 /*
  * Allocate n contiguous bytes (n >= LFT_REC_HDR, n <= cap) at the head,

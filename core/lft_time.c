@@ -4,11 +4,6 @@
 #include "lft_client_priv.h"
 #include "lft_port.h"
 
-int64_t lft_client_now(const lft_client_t *c)
-{
-    return (int64_t)(lft_port_time_mono_us() - c->epoch_mono_us);
-}
-
 lft_err_t lft_time_set_unix_us(lft_client_t *client, uint64_t unix_us)
 {
     if (client == NULL || unix_us < LFT_UNIX_US_2020) {
