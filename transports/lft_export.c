@@ -222,12 +222,23 @@ typedef enum {
     LFT_SENT_REPLY = 2    /* a complete reply is in ex->resp */
 } lft_sent_t;
 
-static int lft_read_reply(lft_exporter_t *ex, int *any_byte)
+/* lft_exporter_t.inflight */
+#define LFT_INFLIGHT_NONE 0u
+#define LFT_INFLIGHT_WAITING 1u /* the body went out, the reply is being read */
+#define LFT_INFLIGHT_DONE 2u    /* inflight_result says how it ended: the cycle resumes */
+
+/* Steps of a delivery cycle (lft_exporter_t.inflight_stage). */
+#define LFT_STAGE_PROBE 1u  /* the empty export that asks for the Date */
+#define LFT_STAGE_EVENTS 2u /* the OTLP spans, or the ingestion batch */
+#define LFT_STAGE_SCORES 3u /* the score batch (OTLP formats) */
+
+/* Read what has come of the reply, waiting at most timeout_ms per recv (0:
+ * not at all). LFT_OK when the reply is complete (in ex->resp),
+ * LFT_ERR_WOULD_BLOCK when more is to come, else the transport error. */
+static int lft_reply_step(lft_exporter_t *ex, uint32_t timeout_ms)
 {
-    (void)lft_http_resp_init(&ex->resp, ex->reply, sizeof ex->reply);
-    *any_byte = 0;
     for (;;) {
-        int r = ex->top.ops->recv(ex->top.ctx, ex->rx, sizeof ex->rx, ex->cfg.io_timeout_ms);
+        int r = ex->top.ops->recv(ex->top.ctx, ex->rx, sizeof ex->rx, timeout_ms);
         if (r == 0) {
             int e = lft_http_resp_eof(&ex->resp);
             return e == LFT_HTTP_DONE ? LFT_OK : (e == LFT_HTTP_ERR_NO_RESPONSE ? LFT_ERR_CLOSED : LFT_ERR_HTTP);
@@ -235,7 +246,7 @@ static int lft_read_reply(lft_exporter_t *ex, int *any_byte)
         if (r < 0) {
             return r;
         }
-        *any_byte = 1;
+        ex->inflight_any = 1;
         size_t used = 0;
         int e = lft_http_resp_feed(&ex->resp, ex->rx, (size_t)r, &used);
         if (e == LFT_HTTP_DONE) {
@@ -251,19 +262,54 @@ static int lft_read_reply(lft_exporter_t *ex, int *any_byte)
     }
 }
 
+/* Wait for the reply of the request in flight, for what is left of its
+ * io_timeout_ms (blocking callers: lft_flush). */
+static void lft_reply_finish(lft_exporter_t *ex)
+{
+    int r = LFT_ERR_TIMEOUT;
+    uint64_t now = lft_now_us();
+    if (now < ex->reply_deadline_us) {
+        uint64_t left_ms = (ex->reply_deadline_us - now + 999u) / 1000u;
+        r = lft_reply_step(ex, (uint32_t)(left_ms < ex->cfg.io_timeout_ms ? left_ms : ex->cfg.io_timeout_ms));
+    }
+    ex->inflight_result = r == LFT_ERR_WOULD_BLOCK ? LFT_ERR_TIMEOUT : r;
+    ex->inflight = LFT_INFLIGHT_DONE;
+}
+
 /*
- * Send one POST and read its reply. A reused keep-alive connection that the
- * server closed meanwhile (the request fails before any reply byte) is
- * replaced once at once. Returns LFT_OK with the reply in ex->resp, or the
- * transport error; *sent says how far it got.
+ * Send one POST carrying n observations or events and read its reply. A
+ * reused keep-alive connection that the server closed meanwhile (the
+ * request fails before any reply byte) is replaced once at once. Returns
+ * LFT_OK with the reply in ex->resp, or the transport error; *sent says how
+ * far it got. In lft_poll's cycle (ex->async) it returns LFT_ERR_WOULD_BLOCK
+ * once the body is out: the reply is read by later polls, and the cycle,
+ * resumed, calls it again for the same request, which then returns how the
+ * reply ended instead of sending.
  */
 static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *ctype,
-                             lft_body_fn body, void *body_ctx, lft_sent_t *sent)
+                             lft_body_fn body, void *body_ctx, uint32_t n, lft_sent_t *sent)
 {
+    int first_attempt = 0;
+    *sent = LFT_SENT_NOTHING;
+    if (ex->inflight == LFT_INFLIGHT_DONE) {
+        lft_err_t r = (lft_err_t)ex->inflight_result;
+        ex->inflight = LFT_INFLIGHT_NONE;
+        if (r == LFT_OK) {
+            *sent = LFT_SENT_REPLY;
+            return LFT_OK;
+        }
+        lft_conn_close(ex);
+        *sent = LFT_SENT_BODY;
+        if (!(ex->inflight_reused && !ex->inflight_any && r == LFT_ERR_CLOSED)) {
+            return r;
+        }
+        ex->resent = 1; /* a stale connection: once more on a new one (below) */
+        *sent = LFT_SENT_NOTHING;
+        first_attempt = 1;
+    }
     lft_sink_t count;
     lft_sink_init_count(&count);
     lft_err_t err = body(body_ctx, &count);
-    *sent = LFT_SENT_NOTHING;
     if (err != LFT_OK) {
         return err;
     }
@@ -286,8 +332,9 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
     const int otlp = path == ex->path_otlp;
     req.extra = otlp ? extra : extra + 1;
     req.extra_count = otlp ? 4u : 3u;
-    for (int attempt = 0; attempt < 2; attempt++) {
+    for (int attempt = first_attempt; attempt < 2; attempt++) {
         const int reused = ex->connected;
+        ex->inflight_any = 0;
         err = lft_conn_open(ex);
         if (err != LFT_OK) {
             return err;
@@ -312,11 +359,21 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
             lft_conn_close(ex);
             return err;
         }
-        int any = 0;
         if (w == 0) {
             *sent = LFT_SENT_BODY;
             LFT_STAT(ex, requests, 1u);
-            w = lft_read_reply(ex, &any);
+            LFT_STAT(ex, sent, n);
+            (void)lft_http_resp_init(&ex->resp, ex->reply, sizeof ex->reply);
+            ex->inflight_any = 0;
+            ex->inflight_reused = (uint8_t)reused;
+            ex->reply_deadline_us = lft_now_us() + (uint64_t)ex->cfg.io_timeout_ms * 1000u;
+            /* lft_poll: take the reply if it is already there, else leave it for later */
+            w = lft_reply_step(ex, ex->async ? 0u : ex->cfg.io_timeout_ms);
+            if (w == LFT_ERR_WOULD_BLOCK && ex->async) {
+                ex->inflight = LFT_INFLIGHT_WAITING;
+                ex->inflight_count = n;
+                return LFT_ERR_WOULD_BLOCK;
+            }
             if (w == 0) {
                 *sent = LFT_SENT_REPLY;
                 return LFT_OK;
@@ -326,7 +383,7 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
         /* A reused keep-alive connection the server had closed: nothing at
          * all came back. Go once more on a new connection; if the body had
          * gone out, the server may have it (counted as maybe duplicated). */
-        if (!reused || any || (*sent == LFT_SENT_BODY && w != LFT_ERR_CLOSED)) {
+        if (!reused || ex->inflight_any || (*sent == LFT_SENT_BODY && w != LFT_ERR_CLOSED)) {
             return (lft_err_t)w;
         }
         if (*sent == LFT_SENT_BODY) {
@@ -519,10 +576,15 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
     batch->items = ex->items.otlp;
     batch->count = n;
     batch->diag = &ex->body.otlp.diag;
-    lft_diag_fill(ex->client, &ex->body.otlp.diag);
+    const int resuming = ex->inflight == LFT_INFLIGHT_DONE;
+    if (resuming) {
+        batch->count = ex->inflight_items; /* the request that went out, as it was */
+    } else {
+        lft_diag_fill(ex->client, &ex->body.otlp.diag);
+    }
 
     /* Fit max_request_bytes: halve until the body fits. */
-    for (;;) {
+    while (!resuming) {
         lft_sink_t count;
         lft_sink_init_count(&count);
         lft_err_t e = lft_otlp_body(ex, &count);
@@ -556,10 +618,11 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
         return LFT_OK;
     }
     lft_sent_t sent;
+    ex->inflight_items = (uint32_t)n;
     lft_err_t err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
-                                lft_otlp_body, ex, &sent);
-    if (sent != LFT_SENT_NOTHING) {
-        LFT_STAT(ex, sent, spans);
+                                lft_otlp_body, ex, (uint32_t)spans, &sent);
+    if (err == LFT_ERR_WOULD_BLOCK) {
+        return err; /* the reply comes later (lft_poll) */
     }
     const lft_outcome_t out = lft_classify(ex, err, sent, spans, 1, "OTLP export");
     switch (out) {
@@ -755,20 +818,26 @@ static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_
 static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *progress)
 {
     size_t cap = ex->cfg.scores == LFT_SCORES_API ? 1u : lft_events_cap(ex);
+    if (ex->inflight == LFT_INFLIGHT_DONE) {
+        cap = ex->inflight_items; /* the request that went out, as it was */
+    }
     size_t n = lft_collect_scores(ex, reader, cap);
     if (n == 0) {
         return LFT_OK;
     }
+    ex->inflight_items = (uint32_t)n;
     lft_scores_body_t body = { ex->client, reader, ex->score_pos, n };
     lft_sent_t sent;
     lft_err_t err;
     if (ex->cfg.scores == LFT_SCORES_API) {
-        err = lft_request(ex, ex->path_scores, "application/json", lft_scores_one_body, &body, &sent);
+        err = lft_request(ex, ex->path_scores, "application/json", lft_scores_one_body, &body, (uint32_t)n,
+                          &sent);
     } else {
-        err = lft_request(ex, ex->path_ingest, "application/json", lft_scores_batch_body, &body, &sent);
+        err = lft_request(ex, ex->path_ingest, "application/json", lft_scores_batch_body, &body, (uint32_t)n,
+                          &sent);
     }
-    if (sent != LFT_SENT_NOTHING) {
-        LFT_STAT(ex, sent, n);
+    if (err == LFT_ERR_WOULD_BLOCK) {
+        return err; /* the reply comes later (lft_poll) */
     }
     lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
     if (out == LFT_OUT_DONE && ex->cfg.scores == LFT_SCORES_INGESTION) {
@@ -846,7 +915,11 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
         return LFT_OK;
     }
     ex->body.ingest.count = n;
-    for (;;) { /* fit max_request_bytes */
+    const int resuming = ex->inflight == LFT_INFLIGHT_DONE;
+    if (resuming) {
+        ex->body.ingest.count = ex->inflight_items; /* the request that went out, as it was */
+    }
+    while (!resuming) { /* fit max_request_bytes */
         lft_sink_t count;
         lft_sink_init_count(&count);
         lft_err_t e = lft_ingest_body(ex, &count);
@@ -866,11 +939,12 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
         ex->body.ingest.count /= 2u;
     }
     n = ex->body.ingest.count;
+    ex->inflight_items = (uint32_t)n;
     memset(ex->item_state, LFT_ITEM_PENDING, n);
     lft_sent_t sent;
-    lft_err_t err = lft_request(ex, ex->path_ingest, "application/json", lft_ingest_body, ex, &sent);
-    if (sent != LFT_SENT_NOTHING) {
-        LFT_STAT(ex, sent, n);
+    lft_err_t err = lft_request(ex, ex->path_ingest, "application/json", lft_ingest_body, ex, (uint32_t)n, &sent);
+    if (err == LFT_ERR_WOULD_BLOCK) {
+        return err; /* the reply comes later (lft_poll) */
     }
     const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "ingestion");
     switch (out) {
@@ -924,17 +998,30 @@ static uint32_t lft_count_ready(lft_reader_t *reader, int use_mark, uint32_t mar
 /*
  * One delivery cycle. *before_mark receives the ready records before mark
  * still pending afterwards (when use_mark). Returns LFT_OK, LFT_ERR_BUSY, or
- * the first delivery error.
+ * the first delivery error. In lft_poll's cycle a request leaves the cycle
+ * suspended (its reader open) until its reply has been read; the cycle is
+ * then run again and resumes at the step that sent it (inflight_stage).
  */
 static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint32_t *before_mark)
 {
     uint64_t probe_us;
+    lft_err_t err = LFT_OK;
+    unsigned stage = ex->inflight == LFT_INFLIGHT_DONE ? ex->inflight_stage : 0u;
     *before_mark = 0;
-    if (lft_time_to_unix_us(ex->client, 0, &probe_us) != LFT_OK) {
+    if (stage == LFT_STAGE_PROBE && lft_time_to_unix_us(ex->client, 0, &probe_us) == LFT_OK) {
+        ex->inflight = LFT_INFLIGHT_NONE; /* the clock was set meanwhile: that reply is moot */
+        stage = 0;
+    }
+    if (stage <= LFT_STAGE_PROBE && lft_time_to_unix_us(ex->client, 0, &probe_us) != LFT_OK) {
         int json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
         lft_sent_t sent;
-        lft_err_t err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
-                                    lft_probe_body, &json, &sent);
+        err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
+                          lft_probe_body, &json, 0u, &sent);
+        if (err == LFT_ERR_WOULD_BLOCK) {
+            ex->inflight_stage = LFT_STAGE_PROBE;
+            *before_mark = 1;
+            return LFT_OK;
+        }
         if (err == LFT_OK) {
             lft_learn_date(ex);
         }
@@ -945,39 +1032,58 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
             *before_mark = 1;
             return err != LFT_OK ? err : LFT_ERR_NO_WALL_CLOCK;
         }
+        err = LFT_OK;
     }
-    lft_stats_t s;
-    (void)lft_client_stats(ex->client, &s);
-    lft_reader_t reader;
-    lft_err_t err = lft_reader_begin(ex->client, &reader);
-    if (err != LFT_OK) {
-        return err;
+    if (!ex->reader_open) {
+        lft_stats_t s;
+        (void)lft_client_stats(ex->client, &s);
+        err = lft_reader_begin(ex->client, &ex->reader);
+        if (err != LFT_OK) {
+            return err;
+        }
+        ex->reader_open = 1;
+        ex->reader_completed = s.completed;
     }
+    lft_reader_t *reader = &ex->reader;
     int progress = 0;
-    size_t cap = ex->batch_limit < LFT_EXPORT_BATCH_MAX ? ex->batch_limit : LFT_EXPORT_BATCH_MAX;
-    lft_otlp_batch_t batch;
-    size_t n = 0;
-    if (ex->cfg.format != LFT_FORMAT_INGESTION) {
-        n = lft_otlp_collect(ex->client, &reader, ex->items.otlp, cap, &batch);
-    }
-    lft_otlp_diag_t now;
-    lft_diag_fill(ex->client, &now);
-    if (ex->cfg.format == LFT_FORMAT_INGESTION) {
-        err = lft_send_ingest(ex, &reader, lft_events_cap(ex), &progress);
-        ex->diag_sent = now; /* the batch API has no place for them: counted locally only */
-    } else if (n > 0 || lft_diag_changed(&now, &ex->diag_sent)) {
-        err = lft_send_otlp(ex, &reader, n, &progress);
+    if (stage <= LFT_STAGE_EVENTS) {
+        size_t cap = ex->batch_limit < LFT_EXPORT_BATCH_MAX ? ex->batch_limit : LFT_EXPORT_BATCH_MAX;
+        lft_otlp_batch_t batch;
+        size_t n = 0;
+        if (ex->cfg.format != LFT_FORMAT_INGESTION) {
+            n = lft_otlp_collect(ex->client, reader, ex->items.otlp, cap, &batch);
+        }
+        lft_otlp_diag_t now;
+        lft_diag_fill(ex->client, &now);
+        if (ex->cfg.format == LFT_FORMAT_INGESTION) {
+            err = lft_send_ingest(ex, reader, lft_events_cap(ex), &progress);
+            ex->diag_sent = now; /* the batch API has no place for them: counted locally only */
+        } else if (n > 0 || lft_diag_changed(&now, &ex->diag_sent) || stage == LFT_STAGE_EVENTS) {
+            err = lft_send_otlp(ex, reader, n, &progress);
+        }
+        if (err == LFT_ERR_WOULD_BLOCK) {
+            ex->inflight_stage = LFT_STAGE_EVENTS;
+            *before_mark = 1;
+            return LFT_OK;
+        }
     }
     if ((err == LFT_OK || err == LFT_ERR_REJECTED) && ex->cfg.format != LFT_FORMAT_INGESTION) {
-        lft_err_t e2 = lft_send_scores(ex, &reader, &progress);
+        lft_err_t e2 = lft_send_scores(ex, reader, &progress);
+        if (e2 == LFT_ERR_WOULD_BLOCK) {
+            ex->inflight_stage = LFT_STAGE_SCORES;
+            *before_mark = 1;
+            return err;
+        }
         if (err == LFT_OK) {
             err = e2;
         }
     }
     uint32_t before = 0;
-    ex->ready_left = lft_count_ready(&reader, use_mark, mark, &before);
-    ex->completed_seen = s.completed;
-    (void)lft_reader_end(&reader);
+    ex->ready_left = lft_count_ready(reader, use_mark, mark, &before);
+    ex->completed_seen = ex->reader_completed;
+    (void)lft_reader_end(reader);
+    ex->reader_open = 0;
+    ex->inflight = LFT_INFLIGHT_NONE;
     *before_mark = before;
     if (ex->ready_left == 0) {
         ex->ready_since_us = 0;
@@ -1158,14 +1264,29 @@ lft_err_t lft_poll(lft_exporter_t *ex)
         return LFT_ERR_HANDLE;
     }
     uint64_t now = lft_now_us();
-    if (ex->next_try_us != 0u && now < ex->next_try_us) {
-        return LFT_OK;
-    }
-    if (!lft_due(ex, now)) {
-        return LFT_OK;
-    }
     uint32_t unused;
+    if (ex->inflight == LFT_INFLIGHT_WAITING) {
+        int r = lft_reply_step(ex, 0u);
+        if (r == LFT_ERR_WOULD_BLOCK) {
+            if (now < ex->reply_deadline_us) {
+                return LFT_OK; /* not there yet: never wait for it */
+            }
+            r = LFT_ERR_TIMEOUT;
+        }
+        ex->inflight_result = r;
+        ex->inflight = LFT_INFLIGHT_DONE;
+    }
+    if (ex->inflight != LFT_INFLIGHT_DONE) {
+        if (ex->next_try_us != 0u && now < ex->next_try_us) {
+            return LFT_OK;
+        }
+        if (!lft_due(ex, now)) {
+            return LFT_OK;
+        }
+    }
+    ex->async = 1;
     lft_err_t err = lft_cycle(ex, 0, 0, &unused);
+    ex->async = 0;
     return err == LFT_ERR_BUSY ? LFT_OK : err;
 }
 
@@ -1195,6 +1316,9 @@ lft_err_t lft_flush(lft_exporter_t *ex, uint32_t timeout_ms)
             continue;
         }
         uint32_t before = 0;
+        if (ex->inflight == LFT_INFLIGHT_WAITING) {
+            lft_reply_finish(ex); /* a request lft_poll left out */
+        }
         lft_err_t err = lft_cycle(ex, 1, mark, &before);
         if (err == LFT_ERR_BUSY) {
             before = 1;
@@ -1216,6 +1340,11 @@ lft_err_t lft_export_shutdown(lft_exporter_t *ex, uint32_t timeout_ms)
 {
     lft_err_t err = lft_flush(ex, timeout_ms);
     if (ex != NULL && ex->initialised) {
+        if (ex->reader_open) { /* a request still out at the deadline: its records stay */
+            (void)lft_reader_end(&ex->reader);
+            ex->reader_open = 0;
+        }
+        ex->inflight = LFT_INFLIGHT_NONE;
         lft_conn_close(ex);
         if (ex->use_tls) {
             lft_tls_deinit(&ex->tls);

@@ -191,6 +191,19 @@ typedef struct {
     uint32_t ready_left;
     uint64_t ready_since_us;
     uint8_t resent;              /* the last request's body went out twice (stale connection) */
+    /* a request whose reply lft_poll has not read yet (lft_poll never waits for it) */
+    uint8_t inflight;            /* LFT_INFLIGHT_* of lft_export.c */
+    uint8_t inflight_stage;      /* which step of the delivery cycle sent it */
+    uint8_t inflight_reused;     /* it went out on a reused keep-alive connection */
+    uint8_t inflight_any;        /* some reply bytes have come */
+    uint8_t async;               /* lft_poll's cycle: requests do not wait for their reply */
+    uint8_t reader_open;         /* reader below is open across polls */
+    int32_t inflight_result;     /* LFT_OK (reply in resp) or the transport error */
+    uint32_t inflight_count;     /* the events or observations the request carries */
+    uint32_t inflight_items;     /* the batch items it was encoded from */
+    uint32_t reader_completed;   /* stats.completed when the reader's snapshot was taken */
+    uint64_t reply_deadline_us;
+    lft_reader_t reader;
     uint64_t diag_since_us;      /* when changed loss counters were first seen, 0: none */
     lft_otlp_diag_t diag_sent;   /* loss counters the server last acknowledged */
     /* buffers */
@@ -234,15 +247,23 @@ typedef struct {
 lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_export_config_t *cfg);
 
 /*
- * One step for super-loops and flush threads. Returns at once (LFT_OK)
- * unless a flush is due: flush_at observations ready, the oldest ready one
- * older than flush_interval_ms, the ring past high_water_pct, or only the
- * loss counters changed; and no backoff is running. A due step makes one
- * delivery attempt (connect if needed, one request, its reply), which blocks
- * at most connect_timeout_ms twice (TCP, TLS) plus io_timeout_ms per send or
- * receive. Returns LFT_OK, or the attempt's error (LFT_ERR_NET,
- * LFT_ERR_TIMEOUT, LFT_ERR_TLS_VERIFY, LFT_ERR_REJECTED, ...; also kept in
- * stats.last_error). LFT_ERR_ARG / LFT_ERR_HANDLE for a bad exporter.
+ * One step for super-loops and flush threads; it never waits for the
+ * server. While a request is out, a step reads what has arrived of its
+ * reply without waiting (recv with timeout 0) and settles the batch once the
+ * reply is complete, or as a lost reply io_timeout_ms after the request went
+ * out. Otherwise it returns at once (LFT_OK) unless a flush is due:
+ * flush_at observations ready, the oldest ready one older than
+ * flush_interval_ms, the ring past high_water_pct, or only the loss counters
+ * changed; and no backoff is running. A due step sends one request (connect
+ * first if needed: a TCP connect and TLS handshake are bounded by
+ * connect_timeout_ms each but do block, about 1 ms for a resumed session on
+ * loopback; writing the request is bounded by io_timeout_ms and normally
+ * fits the socket buffers) and returns without its reply. While a request
+ * is out, the reader snapshot stays open: LFT_DROP_OLDEST cannot free ring
+ * space until the reply settles it (a full ring refuses records meanwhile).
+ * Returns LFT_OK, or the attempt's error (LFT_ERR_NET, LFT_ERR_TIMEOUT,
+ * LFT_ERR_TLS_VERIFY, LFT_ERR_REJECTED, ...; also kept in stats.last_error).
+ * LFT_ERR_ARG / LFT_ERR_HANDLE for a bad exporter.
  */
 lft_err_t lft_poll(lft_exporter_t *ex);
 

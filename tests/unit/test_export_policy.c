@@ -23,6 +23,9 @@ typedef struct {
     int open;
     int requests;            /* complete requests received */
     int refuse_connect;      /* connect fails with LFT_ERR_NET while > 0 (decremented) */
+    int hold;                /* replies are not readable yet (a slow server) */
+    int nonblocking_reads;   /* recv calls with timeout 0 */
+    int blocking_reads;      /* recv calls with a timeout */
     char req[65536];         /* bytes of the current request */
     size_t req_len;
     char last_path[128];
@@ -104,9 +107,16 @@ static int fake_send(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout
 static int fake_recv(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
     (void)ctx;
-    (void)timeout_ms;
     if (!fake.open) {
         return LFT_ERR_CLOSED;
+    }
+    if (timeout_ms == 0) {
+        fake.nonblocking_reads++;
+    } else {
+        fake.blocking_reads++;
+    }
+    if (fake.hold) {
+        return timeout_ms == 0 ? LFT_ERR_WOULD_BLOCK : LFT_ERR_TIMEOUT;
     }
     if (fake.reply_pos >= fake.reply_len) {
         return LFT_ERR_TIMEOUT; /* nothing queued: the client waited for nothing */
@@ -500,6 +510,60 @@ static void test_shutdown_deadline(void)
     LFT_CHECK_EQ(lft_client_deinit(&client), LFT_OK);
 }
 
+/* lft_poll never waits for the server: the reply is read when it is there. */
+static void test_poll_does_not_wait_for_replies(void)
+{
+    setup(1, 60000, 0);
+    fake.hold = 1;
+    spans(1);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK); /* request sent, reply pending */
+    LFT_CHECK_EQ(fake.requests, 1);
+    LFT_CHECK_EQ(fake.blocking_reads, 0);
+    LFT_CHECK_EQ(stats().acknowledged, 0);
+    for (int i = 0; i < 5; i++) {
+        lft_test_clock_advance(100000u);
+        LFT_CHECK_EQ(lft_poll(&ex), LFT_OK);
+    }
+    spans(1); /* recording goes on meanwhile */
+    LFT_CHECK_EQ(fake.requests, 1);
+    LFT_CHECK_EQ(fake.blocking_reads, 0);
+    fake.hold = 0;
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK); /* the reply is in: settled */
+    LFT_CHECK_EQ(stats().acknowledged, 1);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK); /* the second trace */
+    LFT_CHECK_EQ(fake.requests, 2);
+    LFT_CHECK_EQ(stats().acknowledged, 2);
+    LFT_CHECK_EQ(stats().pending_records, 0);
+
+    /* a reply that never comes: io_timeout_ms (5 s) after the request, a lost reply */
+    fake.hold = 1;
+    spans(1);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK);
+    LFT_CHECK_EQ(fake.requests, 3);
+    lft_test_clock_advance(4900000u);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK);
+    LFT_CHECK_EQ(stats().retries, 0);
+    lft_test_clock_advance(200000u);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_ERR_TIMEOUT);
+    LFT_CHECK_EQ(stats().retries, 1);
+    LFT_CHECK_EQ(stats().maybe_duplicated, 1);
+    fake.hold = 0;
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_OK); /* sent again once the backoff is over */
+    LFT_CHECK_EQ(fake.requests, 4);
+    LFT_CHECK_EQ(stats().acknowledged, 3);
+    LFT_CHECK_EQ(fake.nonblocking_reads > 0, 1);
+
+    /* lft_flush finishes a request lft_poll left waiting */
+    fake.hold = 1;
+    spans(1);
+    LFT_CHECK_EQ(lft_poll(&ex), LFT_OK);
+    fake.hold = 0;
+    LFT_CHECK_EQ(lft_flush(&ex, 1000), LFT_OK);
+    LFT_CHECK_EQ(fake.requests, 5);
+    LFT_CHECK_EQ(stats().acknowledged, 4);
+    teardown();
+}
+
 static void test_flush_thread(void)
 {
     setup(8, 600000, 0);
@@ -536,6 +600,7 @@ int main(void)
     LFT_RUN(test_max_attempts_and_flush_results);
     LFT_RUN(test_losses_reach_the_server);
     LFT_RUN(test_shutdown_deadline);
+    LFT_RUN(test_poll_does_not_wait_for_replies);
     LFT_RUN(test_flush_thread);
     return LFT_TEST_REPORT();
 }
