@@ -15,138 +15,16 @@
 #include "lft_jsonw.h"
 #include "lft_text.h"
 
-#define LFT_OTLP_MAX_SOURCES (LFT_OBSVIEW_MAX_UPDATES + 2u) /* START + updates + END */
-
 /* ------------------------------------------------------------ sources */
 
-/* The records whose fields describe one observation, oldest first:
- * START, UPDATEs by sequence number, END. Later sources override earlier. */
-typedef lft_obsview_t lft_sources_t;
+/* The records whose fields describe one observation are an lft_obsview_t
+ * (START, UPDATEs by sequence number, END; later fields win). */
 
 /* Iterate the reader's snapshot from its beginning. */
 static void lft_snapshot_iter(const lft_reader_t *r, lft_reader_t *it)
 {
     *it = *r;
     it->pos = r->begin;
-}
-
-/* Serial-number order for update sequence numbers. */
-static int lft_seq_before(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b) < 0;
-}
-
-/* Fill src with the records of observation serial, oldest first: its START
- * (at start_pos, when have_start), its UPDATEs in sequence order and, when
- * with_end, its END. Records of an ended observation are never moved (only
- * open ones are), so all of them precede its END in the snapshot and the scan
- * stops there. Returns 1 when the START was loaded (it is then src->rec[0]). */
-static int lft_sources_build(lft_reader_t *reader, uint32_t serial, int have_start,
-                             uint32_t start_pos, int with_end, lft_sources_t *src)
-{
-    lft_reader_t it;
-    lft_record_t rec, end;
-    int got_start = 0, got_end = 0;
-    src->n = 0;
-    if (have_start && lft_reader_at(reader, start_pos, &src->rec[0]) == LFT_OK) {
-        src->n = 1;
-        got_start = 1;
-    }
-    size_t first_update = src->n;
-    lft_snapshot_iter(reader, &it);
-    while (lft_reader_next(&it, &rec) == 1) {
-        if (rec.serial != serial) {
-            continue;
-        }
-        if (rec.type == LFT_REC_UPDATE && src->n < LFT_OTLP_MAX_SOURCES - 1u) {
-            /* insertion sort by seq */
-            size_t i = src->n++;
-            while (i > first_update && lft_seq_before(rec.seq, src->rec[i - 1u].seq)) {
-                src->rec[i] = src->rec[i - 1u];
-                i--;
-            }
-            src->rec[i] = rec;
-        } else if (rec.type == LFT_REC_END && with_end) {
-            end = rec;
-            got_end = 1;
-            break;
-        }
-    }
-    if (got_end) {
-        src->rec[src->n++] = end; /* room was kept: updates stop one short */
-    }
-    return got_start;
-}
-
-/* Identity of a field for "later value wins": same tag class, same key. */
-static int lft_field_class(lft_field_tag_t tag)
-{
-    switch (tag) {
-    case LFT_F_INPUT_JSON:
-        return LFT_F_INPUT_TEXT;
-    case LFT_F_OUTPUT_JSON:
-        return LFT_F_OUTPUT_TEXT;
-    case LFT_F_META_INT:
-    case LFT_F_META_DOUBLE:
-    case LFT_F_META_BOOL:
-        return LFT_F_META_STR;
-    case LFT_F_PARAM_INT:
-    case LFT_F_PARAM_DOUBLE:
-    case LFT_F_PARAM_BOOL:
-        return LFT_F_PARAM_STR;
-    case LFT_F_COMPLETION_START_UNIX:
-        return LFT_F_COMPLETION_START;
-    default:
-        return (int)tag;
-    }
-}
-
-static int lft_field_same(const lft_field_t *a, const lft_field_t *b)
-{
-    if (lft_field_class(a->tag) != lft_field_class(b->tag)) {
-        return 0;
-    }
-    if (a->key == NULL) {
-        return 1;
-    }
-    return a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
-}
-
-/* Is field f of source i overridden by a later source? Tags accumulate. */
-static int lft_overridden(const lft_sources_t *src, size_t i, const lft_field_t *f)
-{
-    if (f->tag == LFT_F_TAG) {
-        return 0;
-    }
-    for (size_t j = i + 1u; j < src->n; j++) {
-        lft_field_iter_t it;
-        lft_field_t g;
-        lft_field_iter_init(&it, &src->rec[j]);
-        while (lft_field_next(&it, &g) == 1) {
-            if (lft_field_same(f, &g)) {
-                return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* The winning value of a single-valued tag class, if any. */
-static int lft_sources_get(const lft_sources_t *src, lft_field_tag_t tag, lft_field_t *out)
-{
-    int found = 0;
-    for (size_t i = 0; i < src->n; i++) {
-        lft_field_iter_t it;
-        lft_field_t f;
-        lft_field_iter_init(&it, &src->rec[i]);
-        while (lft_field_next(&it, &f) == 1) {
-            if (lft_field_class(f.tag) == lft_field_class(tag)) {
-                *out = f;
-                found = 1;
-            }
-        }
-    }
-    return found;
 }
 
 /* ------------------------------------------------------- protobuf output */
@@ -256,51 +134,46 @@ typedef struct {
     int64_t i;
     uint64_t u;
     double d;
-    const lft_sources_t *src;
+    const lft_obsview_t *src;
     lft_field_tag_t map_tag;
 } lft_attr_t;
 
-static void lft_json_map(lft_sink_t *s, const lft_sources_t *src, lft_field_tag_t tag)
+static void lft_json_map(lft_sink_t *s, const lft_obsview_t *src, lft_field_tag_t tag)
 {
     int first = 1;
     lft_sink_byte(s, '{');
-    for (size_t i = 0; i < src->n; i++) {
-        lft_field_iter_t it;
-        lft_field_t f;
-        lft_field_iter_init(&it, &src->rec[i]);
-        while (lft_field_next(&it, &f) == 1) {
-            if (lft_field_class(f.tag) != lft_field_class(tag) || lft_overridden(src, i, &f)) {
-                continue;
+    lft_obsview_iter_t it;
+    lft_field_t f;
+    lft_obsview_iter_init(&it, src);
+    while (lft_obsview_next(&it, lft_obsview_class(tag), &f) == 1) {
+        if (!first) {
+            lft_sink_byte(s, ',');
+        }
+        first = 0;
+        lft_jsonw_string(s, f.key, f.key_len);
+        lft_sink_byte(s, ':');
+        switch (f.tag) {
+        case LFT_F_USAGE:
+            lft_jsonw_u64(s, f.u);
+            break;
+        case LFT_F_COST:
+        case LFT_F_PARAM_DOUBLE:
+            lft_jsonw_double(s, f.d);
+            break;
+        case LFT_F_PARAM_INT:
+            if (f.i < 0) {
+                lft_sink_byte(s, '-');
+                lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)f.i);
+            } else {
+                lft_jsonw_u64(s, (uint64_t)f.i);
             }
-            if (!first) {
-                lft_sink_byte(s, ',');
-            }
-            first = 0;
-            lft_jsonw_string(s, f.key, f.key_len);
-            lft_sink_byte(s, ':');
-            switch (f.tag) {
-            case LFT_F_USAGE:
-                lft_jsonw_u64(s, f.u);
-                break;
-            case LFT_F_COST:
-            case LFT_F_PARAM_DOUBLE:
-                lft_jsonw_double(s, f.d);
-                break;
-            case LFT_F_PARAM_INT:
-                if (f.i < 0) {
-                    lft_sink_byte(s, '-');
-                    lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)f.i);
-                } else {
-                    lft_jsonw_u64(s, (uint64_t)f.i);
-                }
-                break;
-            case LFT_F_PARAM_BOOL:
-                lft_jsonw_raw(s, f.i ? "true" : "false");
-                break;
-            default:
-                lft_jsonw_string(s, f.str, f.str_len);
-                break;
-            }
+            break;
+        case LFT_F_PARAM_BOOL:
+            lft_jsonw_raw(s, f.i ? "true" : "false");
+            break;
+        default:
+            lft_jsonw_string(s, f.str, f.str_len);
+            break;
         }
     }
     lft_sink_byte(s, '}');
@@ -310,7 +183,7 @@ static void lft_anyvalue(lft_sink_t *s, const void *ctx);
 
 static void lft_tags_array(lft_sink_t *s, const void *ctx)
 {
-    const lft_sources_t *src = ((const lft_attr_t *)ctx)->src;
+    const lft_obsview_t *src = ((const lft_attr_t *)ctx)->src;
     for (size_t i = 0; i < src->n; i++) {
         lft_field_iter_t it;
         lft_field_t f;
@@ -479,22 +352,6 @@ typedef struct {
     uint64_t end_us;
 } lft_span_ctx_t;
 
-/* Unix time of a record's time, or of its TIME_UNIX field when given. */
-static uint64_t lft_record_unix(const lft_client_t *c, const lft_record_t *rec)
-{
-    lft_field_iter_t it;
-    lft_field_t f;
-    uint64_t us = 0;
-    lft_field_iter_init(&it, rec);
-    while (lft_field_next(&it, &f) == 1) {
-        if (f.tag == LFT_F_TIME_UNIX) {
-            return f.u;
-        }
-    }
-    (void)lft_time_to_unix_us(c, rec->time_us, &us);
-    return us;
-}
-
 /* Does text (p, n) equal the C string str (which may be NULL)? */
 static int lft_str_eq(const char *p, size_t n, const char *str)
 {
@@ -502,10 +359,10 @@ static int lft_str_eq(const char *p, size_t n, const char *str)
 }
 
 /* Is the observation's final level ERROR? */
-static int lft_is_error(const lft_sources_t *src)
+static int lft_is_error(const lft_obsview_t *src)
 {
     lft_field_t f;
-    return lft_sources_get(src, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR;
+    return lft_obsview_get(src, LFT_F_LEVEL, &f) && f.i == LFT_LEVEL_ERROR;
 }
 
 /* The OTel GenAI attribute of a usage key (Langfuse maps these three back to
@@ -527,25 +384,20 @@ static const char *lft_usage_attr(const lft_field_t *f)
 
 /* Is the usage key "total" equal to the sum of the other usage keys? Langfuse
  * fills in exactly that sum when total is missing. */
-static int lft_total_is_sum(const lft_sources_t *src)
+static int lft_total_is_sum(const lft_obsview_t *src)
 {
     uint64_t sum = 0, total = 0;
     int others = 0, have_total = 0;
-    for (size_t i = 0; i < src->n; i++) {
-        lft_field_iter_t it;
-        lft_field_t f;
-        lft_field_iter_init(&it, &src->rec[i]);
-        while (lft_field_next(&it, &f) == 1) {
-            if (f.tag != LFT_F_USAGE || lft_overridden(src, i, &f)) {
-                continue;
-            }
-            if (lft_str_eq(f.key, f.key_len, "total")) {
-                total = f.u;
-                have_total = 1;
-            } else {
-                sum += f.u;
-                others = 1;
-            }
+    lft_obsview_iter_t it;
+    lft_field_t f;
+    lft_obsview_iter_init(&it, src);
+    while (lft_obsview_next(&it, LFT_F_USAGE, &f) == 1) {
+        if (lft_str_eq(f.key, f.key_len, "total")) {
+            total = f.u;
+            have_total = 1;
+        } else {
+            sum += f.u;
+            others = 1;
         }
     }
     return have_total && others && sum == total;
@@ -554,126 +406,121 @@ static int lft_total_is_sum(const lft_sources_t *src)
 /* Observation attributes from its own records (keys per PROTOCOL.md 3.2). */
 static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_trace_root)
 {
-    const lft_sources_t *src = &sc->s->obs;
+    const lft_obsview_t *src = &sc->s->obs;
     const lft_client_t *c = sc->batch->client;
     int other_usage = 0, have_cost = 0, have_params = 0;
-    for (size_t i = 0; i < src->n; i++) {
-        lft_field_iter_t it;
-        lft_field_t f;
-        lft_field_iter_init(&it, &src->rec[i]);
-        while (lft_field_next(&it, &f) == 1) {
-            if (lft_overridden(src, i, &f)) {
-                continue;
-            }
-            lft_attr_t a;
-            memset(&a, 0, sizeof a);
-            a.s = f.str;
-            a.n = f.str_len;
-            a.type = LFT_AV_STRING;
-            switch (f.tag) {
-            case LFT_F_INPUT_TEXT:
-            case LFT_F_INPUT_JSON:
-            case LFT_F_OUTPUT_TEXT:
-            case LFT_F_OUTPUT_JSON: {
-                int input = f.tag == LFT_F_INPUT_TEXT || f.tag == LFT_F_INPUT_JSON;
-                a.type = (f.tag == LFT_F_INPUT_JSON || f.tag == LFT_F_OUTPUT_JSON) ? LFT_AV_RAW
-                                                                                  : LFT_AV_JSON_TEXT;
-                a.key = input ? "langfuse.observation.input" : "langfuse.observation.output";
+    lft_obsview_iter_t it;
+    lft_field_t f;
+    lft_obsview_iter_init(&it, src);
+    while (lft_obsview_next(&it, (lft_field_tag_t)0, &f) == 1) {
+        lft_attr_t a;
+        memset(&a, 0, sizeof a);
+        a.s = f.str;
+        a.n = f.str_len;
+        a.type = LFT_AV_STRING;
+        switch (f.tag) {
+        case LFT_F_INPUT_TEXT:
+        case LFT_F_INPUT_JSON:
+        case LFT_F_OUTPUT_TEXT:
+        case LFT_F_OUTPUT_JSON: {
+            int input = f.tag == LFT_F_INPUT_TEXT || f.tag == LFT_F_INPUT_JSON;
+            a.type = (f.tag == LFT_F_INPUT_JSON || f.tag == LFT_F_OUTPUT_JSON) ? LFT_AV_RAW
+                                                                              : LFT_AV_JSON_TEXT;
+            a.key = input ? "langfuse.observation.input" : "langfuse.observation.output";
+            a.key_len = strlen(a.key);
+            lft_attr(out, &a);
+            if (is_trace_root) {
+                a.key = input ? "langfuse.trace.input" : "langfuse.trace.output";
                 a.key_len = strlen(a.key);
                 lft_attr(out, &a);
-                if (is_trace_root) {
-                    a.key = input ? "langfuse.trace.input" : "langfuse.trace.output";
-                    a.key_len = strlen(a.key);
-                    lft_attr(out, &a);
-                }
+            }
+            break;
+        }
+        case LFT_F_META_STR:
+        case LFT_F_META_INT:
+        case LFT_F_META_DOUBLE:
+        case LFT_F_META_BOOL:
+            if (is_trace_root) {
+                break; /* trace metadata goes out as langfuse.trace.metadata.* */
+            }
+            a.prefix = "langfuse.observation.metadata.";
+            a.key = f.key;
+            a.key_len = f.key_len;
+            a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
+                     : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
+                     : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
+                                                  : LFT_AV_STRING;
+            a.i = f.i;
+            a.d = f.d;
+            lft_attr(out, &a);
+            break;
+        case LFT_F_LEVEL:
+            /* compact: DEFAULT is Langfuse's default; ERROR travels as status code 2 */
+            if (!LFT_OTLP_COMPACT || f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
+                const char *lvl = lft_level_name((lft_level_t)f.i);
+                lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
+            }
+            break;
+        case LFT_F_STATUS:
+            if (!LFT_OTLP_COMPACT || !lft_is_error(src)) { /* else status.message has it */
+                lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
+            }
+            break;
+        case LFT_F_VERSION:
+            if (!is_trace_root) {
+                lft_attr_str(out, "langfuse.version", f.str, f.str_len);
+            }
+            break;
+        case LFT_F_MODEL:
+            /* Langfuse also takes the model from gen_ai.request.model, as
+             * other OTel backends do (compact: only from there) */
+            if (!LFT_OTLP_COMPACT) {
+                lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
+            }
+            lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
+            break;
+        case LFT_F_PARAM_STR:
+        case LFT_F_PARAM_INT:
+        case LFT_F_PARAM_DOUBLE:
+        case LFT_F_PARAM_BOOL:
+            have_params = 1;
+            break;
+        case LFT_F_USAGE: {
+            const char *key = lft_usage_attr(&f);
+            if (key == NULL || !LFT_OTLP_COMPACT) {
+                other_usage = 1;
+            }
+            if (key == NULL) {
+            } else if (!lft_str_eq(f.key, f.key_len, "total") || !lft_total_is_sum(src)) {
+                lft_attr_num(out, key, LFT_AV_INT, f.i, 0.0);
+            }
+            break;
+        }
+        case LFT_F_COST:
+            have_cost = 1;
+            break;
+        case LFT_F_COMPLETION_START:
+        case LFT_F_COMPLETION_START_UNIX: {
+            uint64_t us = f.u;
+            if (f.tag == LFT_F_COMPLETION_START &&
+                lft_time_to_unix_us(c, f.i, &us) != LFT_OK) {
                 break;
             }
-            case LFT_F_META_STR:
-            case LFT_F_META_INT:
-            case LFT_F_META_DOUBLE:
-            case LFT_F_META_BOOL:
-                if (is_trace_root) {
-                    break; /* trace metadata goes out as langfuse.trace.metadata.* */
-                }
-                a.prefix = "langfuse.observation.metadata.";
-                a.key = f.key;
-                a.key_len = f.key_len;
-                a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
-                         : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
-                         : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
-                                                      : LFT_AV_STRING;
-                a.i = f.i;
-                a.d = f.d;
-                lft_attr(out, &a);
-                break;
-            case LFT_F_LEVEL:
-                /* compact: DEFAULT is Langfuse's default; ERROR travels as status code 2 */
-                if (!LFT_OTLP_COMPACT || f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
-                    const char *lvl = lft_level_name((lft_level_t)f.i);
-                    lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
-                }
-                break;
-            case LFT_F_STATUS:
-                if (!LFT_OTLP_COMPACT || !lft_is_error(src)) { /* else status.message has it */
-                    lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
-                }
-                break;
-            case LFT_F_VERSION:
-                if (!is_trace_root) {
-                    lft_attr_str(out, "langfuse.version", f.str, f.str_len);
-                }
-                break;
-            case LFT_F_MODEL:
-                /* Langfuse also takes the model from gen_ai.request.model, as
-                 * other OTel backends do (compact: only from there) */
-                if (!LFT_OTLP_COMPACT) {
-                    lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
-                }
-                lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
-                break;
-            case LFT_F_PARAM_STR:
-            case LFT_F_PARAM_INT:
-            case LFT_F_PARAM_DOUBLE:
-            case LFT_F_PARAM_BOOL:
-                have_params = 1;
-                break;
-            case LFT_F_USAGE: {
-                const char *key = lft_usage_attr(&f);
-                if (key == NULL || !LFT_OTLP_COMPACT) {
-                    other_usage = 1;
-                }
-                if (key == NULL) {
-                } else if (!lft_str_eq(f.key, f.key_len, "total") || !lft_total_is_sum(src)) {
-                    lft_attr_num(out, key, LFT_AV_INT, f.i, 0.0);
-                }
-                break;
-            }
-            case LFT_F_COST:
-                have_cost = 1;
-                break;
-            case LFT_F_COMPLETION_START:
-            case LFT_F_COMPLETION_START_UNIX: {
-                uint64_t us = f.u;
-                if (f.tag == LFT_F_COMPLETION_START &&
-                    lft_time_to_unix_us(c, f.i, &us) != LFT_OK) {
-                    break;
-                }
-                a.key = "langfuse.observation.completion_start_time";
-                a.key_len = strlen(a.key);
-                a.type = LFT_AV_ISO_TIME;
-                a.u = us;
-                lft_attr(out, &a);
-                break;
-            }
-            case LFT_F_PROMPT_NAME:
-                lft_attr_str(out, "langfuse.observation.prompt.name", f.str, f.str_len);
-                break;
-            case LFT_F_PROMPT_VERSION:
-                lft_attr_num(out, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
-                break;
-            default:
-                break; /* trace fields, names and times are handled elsewhere */
-            }
+            a.key = "langfuse.observation.completion_start_time";
+            a.key_len = strlen(a.key);
+            a.type = LFT_AV_ISO_TIME;
+            a.u = us;
+            lft_attr(out, &a);
+            break;
+        }
+        case LFT_F_PROMPT_NAME:
+            lft_attr_str(out, "langfuse.observation.prompt.name", f.str, f.str_len);
+            break;
+        case LFT_F_PROMPT_VERSION:
+            lft_attr_num(out, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
+            break;
+        default:
+            break; /* trace fields, names and times are handled elsewhere */
         }
     }
     /* usage_details (every key): always, or (compact) only when gen_ai.usage.*
@@ -704,14 +551,13 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
 /* Trace attributes of a span of the trace. */
 static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_root)
 {
-    const lft_sources_t *src = &sc->s->trace;
+    const lft_obsview_t *src = &sc->s->trace;
     const lft_config_t *cfg = &sc->batch->client->cfg;
     lft_field_t f;
-    int have_tags = 0;
     /* Per observation in Langfuse, so on every span. The client's release and
      * environment are on the resource too; compact: only a trace that
      * overrides them says so on its spans. */
-    if (lft_sources_get(src, LFT_F_RELEASE, &f)) {
+    if (lft_obsview_get(src, LFT_F_RELEASE, &f)) {
         if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, cfg->release)) {
             lft_attr_str(out, "langfuse.release", f.str, f.str_len);
         }
@@ -719,15 +565,15 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
         lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
     }
     const char *env = cfg->environment != NULL ? cfg->environment : "default";
-    if (lft_sources_get(src, LFT_F_ENVIRONMENT, &f)) {
+    if (lft_obsview_get(src, LFT_F_ENVIRONMENT, &f)) {
         if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, env)) {
             lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
         }
     } else if (!LFT_OTLP_COMPACT) {
         lft_attr_str(out, "langfuse.environment", env, strlen(env));
     }
-    if (is_root || !lft_sources_get(&sc->s->obs, LFT_F_VERSION, &f)) { /* else the span's own */
-        if (lft_sources_get(src, LFT_F_VERSION, &f)) {
+    if (is_root || !lft_obsview_get(&sc->s->obs, LFT_F_VERSION, &f)) { /* else the span's own */
+        if (lft_obsview_get(src, LFT_F_VERSION, &f)) {
             lft_attr_str(out, "langfuse.version", f.str, f.str_len);
         } else if (cfg->version != NULL) {
             lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
@@ -736,45 +582,37 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
     if (!is_root && LFT_OTLP_COMPACT) {
         return;
     }
-    if (lft_sources_get(src, LFT_F_NAME, &f)) {
+    if (lft_obsview_get(src, LFT_F_NAME, &f)) {
         lft_attr_str(out, "langfuse.trace.name", f.str, f.str_len);
     }
-    if (lft_sources_get(src, LFT_F_USER_ID, &f)) {
+    if (lft_obsview_get(src, LFT_F_USER_ID, &f)) {
         lft_attr_str(out, "user.id", f.str, f.str_len);
     }
-    if (lft_sources_get(src, LFT_F_SESSION_ID, &f)) {
+    if (lft_obsview_get(src, LFT_F_SESSION_ID, &f)) {
         lft_attr_str(out, "session.id", f.str, f.str_len);
     }
-    if (lft_sources_get(src, LFT_F_PUBLIC, &f)) {
+    if (lft_obsview_get(src, LFT_F_PUBLIC, &f)) {
         lft_attr_num(out, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
     }
-    for (size_t i = 0; i < src->n; i++) {
-        lft_field_iter_t it;
-        lft_field_iter_init(&it, &src->rec[i]);
-        while (lft_field_next(&it, &f) == 1) {
-            if (f.tag == LFT_F_TAG) {
-                have_tags = 1;
-            }
-            if (lft_field_class(f.tag) != LFT_F_META_STR || lft_overridden(src, i, &f)) {
-                continue;
-            }
-            lft_attr_t a;
-            memset(&a, 0, sizeof a);
-            a.prefix = "langfuse.trace.metadata.";
-            a.key = f.key;
-            a.key_len = f.key_len;
-            a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
-                     : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
-                     : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
-                                                  : LFT_AV_STRING;
-            a.s = f.str;
-            a.n = f.str_len;
-            a.i = f.i;
-            a.d = f.d;
-            lft_attr(out, &a);
-        }
+    lft_obsview_iter_t it;
+    lft_obsview_iter_init(&it, src);
+    while (lft_obsview_next(&it, LFT_F_META_STR, &f) == 1) {
+        lft_attr_t a;
+        memset(&a, 0, sizeof a);
+        a.prefix = "langfuse.trace.metadata.";
+        a.key = f.key;
+        a.key_len = f.key_len;
+        a.type = f.tag == LFT_F_META_INT      ? LFT_AV_INT
+                 : f.tag == LFT_F_META_DOUBLE ? LFT_AV_DOUBLE
+                 : f.tag == LFT_F_META_BOOL   ? LFT_AV_BOOL
+                                              : LFT_AV_STRING;
+        a.s = f.str;
+        a.n = f.str_len;
+        a.i = f.i;
+        a.d = f.d;
+        lft_attr(out, &a);
     }
-    if (have_tags) {
+    if (lft_obsview_get(src, LFT_F_TAG, &f)) {
         lft_attr_t a;
         memset(&a, 0, sizeof a);
         a.key = "langfuse.trace.tags";
@@ -800,9 +638,9 @@ static void lft_span_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
 
 static void lft_status(lft_sink_t *s, const void *ctx)
 {
-    const lft_sources_t *src = ctx;
+    const lft_obsview_t *src = ctx;
     lft_field_t f;
-    if (lft_sources_get(src, LFT_F_STATUS, &f)) {
+    if (lft_obsview_get(src, LFT_F_STATUS, &f)) {
         lft_pb_tag(s, 2u, 2u);
         lft_pb_varint(s, f.str_len);
         lft_put_utf8(s, f.str, f.str_len);
@@ -827,8 +665,8 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     if (item->parent != 0 && lft_client_span_id(c, item->parent, pid) == LFT_OK) {
         lft_pb_bytes(s, 4u, pid, 8u);
     }
-    const lft_sources_t *names = is_root ? &sc->s->trace : &sc->s->obs;
-    if (lft_sources_get(names, LFT_F_NAME, &f)) {
+    const lft_obsview_t *names = is_root ? &sc->s->trace : &sc->s->obs;
+    if (lft_obsview_get(names, LFT_F_NAME, &f)) {
         lft_pb_tag(s, 5u, 2u);
         lft_pb_varint(s, f.str_len);
         lft_put_utf8(s, f.str, f.str_len);
@@ -855,7 +693,7 @@ typedef struct {
 
 /* Records and times of item: its START, UPDATEs and END, or its EVENT. */
 static void lft_item_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
-                             lft_sources_t *src, uint64_t *start_us, uint64_t *end_us)
+                             lft_obsview_t *src, uint64_t *start_us, uint64_t *end_us)
 {
     lft_record_t rec;
     src->n = 0;
@@ -867,16 +705,16 @@ static void lft_item_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *i
     if (rec.type == LFT_REC_EVENT) {
         src->rec[0] = rec;
         src->n = 1;
-        *start_us = *end_us = lft_record_unix(b->client, &rec);
+        *start_us = *end_us = lft_obsview_time_unix(b->client, &rec);
         return;
     }
     int ended = rec.type == LFT_REC_END;
     int got_start =
-        lft_sources_build(b->reader, item->serial, item->has_start, item->start_pos, ended, src);
+        lft_obsview_build(src, b->reader, item->serial, item->has_start, item->start_pos, ended);
     if (got_start) {
-        *start_us = lft_record_unix(b->client, &src->rec[0]);
+        *start_us = lft_obsview_time_unix(b->client, &src->rec[0]);
     }
-    *end_us = ended ? lft_record_unix(b->client, &rec) : *start_us;
+    *end_us = ended ? lft_obsview_time_unix(b->client, &rec) : *start_us;
     if (!got_start) {
         *start_us = *end_us;
     }
@@ -900,8 +738,8 @@ static void lft_trace_sources(const lft_otlp_batch_t *b, const lft_otlp_item_t *
             return;
         }
     }
-    (void)lft_sources_build(b->reader, item->trace, item->has_trace, item->trace_pos, 0,
-                            &sc->s->trace);
+    (void)lft_obsview_build(&sc->s->trace, b->reader, item->trace, item->has_trace,
+                            item->trace_pos, 0);
 }
 
 static void lft_prepare_span(const lft_otlp_batch_t *b, const lft_otlp_item_t *item,
@@ -1187,7 +1025,7 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
         lft_jsonw_raw(s, ",\"parentSpanId\":");
         lft_json_hex(s, pid, 8u);
     }
-    if (lft_sources_get(is_root ? &sc->s->trace : &sc->s->obs, LFT_F_NAME, &f)) {
+    if (lft_obsview_get(is_root ? &sc->s->trace : &sc->s->obs, LFT_F_NAME, &f)) {
         lft_jsonw_raw(s, ",\"name\":");
         lft_jsonw_string(s, f.str, f.str_len);
     }
@@ -1201,7 +1039,7 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
     lft_sink_byte(s, ']');
     if (lft_is_error(&sc->s->obs)) {
         lft_jsonw_raw(s, ",\"status\":{\"code\":2");
-        if (lft_sources_get(&sc->s->obs, LFT_F_STATUS, &f)) {
+        if (lft_obsview_get(&sc->s->obs, LFT_F_STATUS, &f)) {
             lft_jsonw_raw(s, ",\"message\":");
             lft_jsonw_string(s, f.str, f.str_len);
         }
@@ -1351,12 +1189,13 @@ void lft_otlp_iso8601(uint64_t unix_us, char out[28])
     uint64_t secs = unix_us / 1000000u;
     uint32_t micros = (uint32_t)(unix_us % 1000000u);
     uint32_t sod = (uint32_t)(secs % 86400u);
-    int64_t z = (int64_t)(secs / 86400u) + 719468;
-    /* civil_from_days (H. Hinnant) */
-    int64_t era = z / 146097;
-    uint32_t doe = (uint32_t)(z - era * 146097);
+    /* civil_from_days (H. Hinnant), in 32-bit unsigned arithmetic: days since
+     * 0000-03-01 are below 2^28 for any 64-bit microsecond count */
+    uint32_t z = (uint32_t)(secs / 86400u) + 719468u;
+    uint32_t era = z / 146097u;
+    uint32_t doe = z - era * 146097u;
     uint32_t yoe = (doe - doe / 1460u + doe / 36524u - doe / 146096u) / 365u;
-    int64_t y = (int64_t)yoe + era * 400;
+    uint32_t y = yoe + era * 400u;
     uint32_t doy = doe - (365u * yoe + yoe / 4u - yoe / 100u);
     uint32_t mp = (5u * doy + 2u) / 153u;
     uint32_t d = doy - (153u * mp + 2u) / 5u + 1u;
@@ -1364,7 +1203,7 @@ void lft_otlp_iso8601(uint64_t unix_us, char out[28])
     if (m <= 2u) {
         y++;
     }
-    uint32_t v[7] = { (uint32_t)y, m, d, sod / 3600u, sod / 60u % 60u, sod % 60u, micros };
+    uint32_t v[7] = { y, m, d, sod / 3600u, sod / 60u % 60u, sod % 60u, micros };
     static const uint8_t width[7] = { 4, 2, 2, 2, 2, 2, 6 };
     static const char sep[7] = { '-', '-', 'T', ':', ':', '.', 'Z' };
     size_t o = 0;
