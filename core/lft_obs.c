@@ -58,10 +58,13 @@ static void lft_wr_v(lft_wr_t *w, uint64_t v)
 {
     if (w->end - w->q >= 10) {
         w->q = lft_varint_put(w->q, v);
-    } else {
-        uint8_t tmp[10];
-        lft_wr_bytes(w, tmp, (uint32_t)(lft_varint_put(tmp, v) - tmp));
+        return;
     }
+    while (v >= 0x80u) {
+        lft_wr_u8(w, ((uint32_t)v & 0x7Fu) | 0x80u);
+        v >>= 7;
+    }
+    lft_wr_u8(w, (uint32_t)v);
 }
 
 static void lft_wr_f64(lft_wr_t *w, double d)
@@ -164,9 +167,25 @@ static void lft_wr_kvs(lft_wr_t *w, const lft_kv_t *kv, size_t count, lft_field_
 
 /* ------------------------------------------------------------ checks */
 
+/* Doubles are checked through their IEEE-754 bits: no soft-float calls on
+ * targets without a double FPU. */
+static uint64_t lft_f64_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
 static int lft_finite(double d)
 {
-    return (d - d) == 0.0;
+    return (lft_f64_bits(d) & 0x7FF0000000000000ull) != 0x7FF0000000000000ull;
+}
+
+/* d < 0.0 for a finite d (-0.0 is not below zero). */
+static int lft_negative(double d)
+{
+    const uint64_t u = lft_f64_bits(d);
+    return (u >> 63) != 0 && (u << 1) != 0;
 }
 
 /* Optional id-like string: NULL is fine, empty is not, long is refused. */
@@ -291,7 +310,7 @@ static lft_err_t lft_check_obs_opts(const lft_obs_opts_t *o, uint8_t kind)
         if ((err = lft_check_key(o->cost[i].key)) != LFT_OK) {
             return err;
         }
-        if (!lft_finite(o->cost[i].usd) || o->cost[i].usd < 0.0) {
+        if (!lft_finite(o->cost[i].usd) || lft_negative(o->cost[i].usd)) {
             return LFT_ERR_ARG;
         }
     }
@@ -462,6 +481,20 @@ static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
     }
 }
 
+/* The header and prefix when fewer bytes than they may take are left: room
+ * bytes at buf (kept out of lft_write_record's frame). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static void lft_wr_prefix_short(lft_wr_t *w, uint8_t *buf, uint32_t room, const lft_emit_t *e)
+{
+    uint8_t tmp[LFT_PREFIX_MAX];
+    const uint32_t hdr = room < LFT_REC_HDR ? room : LFT_REC_HDR;
+    w->q = buf + hdr;
+    w->extra = LFT_REC_HDR - hdr;
+    lft_wr_bytes(w, tmp, (uint32_t)(lft_prefix(tmp, e) - tmp));
+}
+
 /* The record's name: the common short one is copied while it is measured
  * (one pass); anything else (long, cut, or near the end of the room) goes
  * through lft_wr_text. */
@@ -503,11 +536,7 @@ static uint32_t lft_write_record(lft_emit_t *e, uint8_t *buf, uint32_t room, uin
     if (room >= LFT_REC_HDR + LFT_PREFIX_MAX) {
         w.q = lft_prefix(buf + LFT_REC_HDR, e);
     } else {
-        uint8_t tmp[LFT_PREFIX_MAX];
-        const uint32_t hdr = room < LFT_REC_HDR ? room : LFT_REC_HDR;
-        w.q = buf + hdr;
-        w.extra = LFT_REC_HDR - hdr;
-        lft_wr_bytes(&w, tmp, (uint32_t)(lft_prefix(tmp, e) - tmp));
+        lft_wr_prefix_short(&w, buf, room, e);
     }
     lft_wr_name(&w, e->name);
     if (e->first_token) {
@@ -957,7 +986,9 @@ static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *
         }
         break;
     case LFT_SCORE_BOOLEAN:
-        if (s->string_value != NULL || !(s->value == 0.0 || s->value == 1.0)) {
+        if (s->string_value != NULL ||
+            !((lft_f64_bits(s->value) << 1) == 0 /* +-0.0 */ ||
+              lft_f64_bits(s->value) == 0x3FF0000000000000ull /* 1.0 */)) {
             return LFT_ERR_ARG;
         }
         break;

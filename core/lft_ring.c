@@ -19,27 +19,19 @@ void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap)
     c->reading = 0;
 }
 
-uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
-{
-    uint32_t idx = lft_ring_index(c, *pos);
-    if (c->cap - idx < LFT_REC_HDR) {
-        *pos += c->cap - idx;
-        return NULL;
-    }
-    return c->buf + idx;
-}
-
 uint32_t lft_record_serial(const uint8_t *p)
 {
-    const uint8_t *q = p + LFT_REC_HDR;
-    uint64_t v;
-    if (*q < 0x80u) {
-        return *q; /* one-byte varint: the common case */
+    /* at most 5 bytes (32 bits), inside the record */
+    const uint32_t len = lft_u16_get(p);
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < 5u && LFT_REC_HDR + i < len; i++) {
+        const uint32_t b = p[LFT_REC_HDR + i];
+        v |= (b & 0x7Fu) << (7u * i);
+        if ((b & 0x80u) == 0) {
+            return (i == 4u && b > 0x0Fu) ? 0u : v;
+        }
     }
-    if (lft_varint_get(&q, p + lft_u16_get(p), &v) != 0 || v > UINT32_MAX) {
-        return 0;
-    }
-    return (uint32_t)v;
+    return 0;
 }
 
 /* Free n bytes at the tail. */
@@ -136,30 +128,6 @@ static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
     c->stats.moved++;
 }
 
-/* Walk the records from absolute position pos to the head looking for the
- * pending START of serial. Stops (NULL) at a length that does not fit the
- * ring: pos was not a record boundary. */
-static uint8_t *lft_ring_scan_start(lft_client_t *c, uint32_t pos, uint32_t serial)
-{
-    while (lft_ring_contains(c, pos)) {
-        uint8_t *p = lft_ring_at(c, &pos);
-        if (p == NULL) {
-            continue;
-        }
-        const uint32_t len = lft_u16_get(p);
-        if (len < LFT_REC_HDR || len > c->cap - (uint32_t)(p - c->buf) ||
-            len > c->head_abs - pos) {
-            return NULL;
-        }
-        if ((p[2] >> 4) == LFT_REC_START && (p[3] & LFT_RECF_DONE) == 0 &&
-            len > LFT_REC_HDR && lft_record_serial(p) == serial) {
-            return p;
-        }
-        pos += len;
-    }
-    return NULL;
-}
-
 uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
 {
     /* from is a hint: where the START was written. Moves only take records
@@ -172,13 +140,33 @@ uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
      * bytes inside a record for a START header with the right serial: a
      * residual risk, once per 4 GiB and only within a ring-sized window,
      * accepted rather than keeping per-handle state.) */
-    if (lft_ring_contains(c, from) && from != c->tail_abs) {
-        uint8_t *p = lft_ring_scan_start(c, from, serial);
-        if (p != NULL) {
-            return p;
+    uint32_t first = lft_ring_contains(c, from) ? from : c->tail_abs;
+    uint32_t pos = first;
+    for (;;) {
+        /* Walk the records from pos to the head; stop at a length that does
+         * not fit the ring (pos was not a record boundary). */
+        while (lft_ring_contains(c, pos)) {
+            uint8_t *p = lft_ring_at(c, &pos);
+            if (p == NULL) {
+                continue;
+            }
+            const uint32_t len = lft_u16_get(p);
+            if (len < LFT_REC_HDR || len > c->cap - (uint32_t)(p - c->buf) ||
+                len > c->head_abs - pos) {
+                break;
+            }
+            if ((p[2] >> 4) == LFT_REC_START && (p[3] & LFT_RECF_DONE) == 0 &&
+                len > LFT_REC_HDR && lft_record_serial(p) == serial) {
+                return p;
+            }
+            pos += len;
         }
+        if (first == c->tail_abs) {
+            return NULL;
+        }
+        first = c->tail_abs;
+        pos = first;
     }
-    return lft_ring_scan_start(c, c->tail_abs, serial);
 }
 
 int lft_ring_is_open(lft_client_t *c, const uint8_t *p)

@@ -122,7 +122,15 @@ uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial);
 
 /* Next record boundary after skipping an end-of-buffer gap at pos: returns
  * the header pointer (or NULL for a gap) and advances *pos past the gap. */
-uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos);
+LFT_ALWAYS_INLINE uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
+{
+    const uint32_t idx = lft_ring_index(c, *pos);
+    if (c->cap - idx < LFT_REC_HDR) {
+        *pos += c->cap - idx;
+        return NULL;
+    }
+    return c->buf + idx;
+}
 
 /* Serial (first body varint) of the record at p; 0 if malformed. */
 uint32_t lft_record_serial(const uint8_t *p);
