@@ -45,6 +45,7 @@ for tool in arm-none-eabi-gcc qemu-system-arm riscv64-unknown-elf-gcc qemu-syste
   }
 done
 echo "== embedded suite (tests/embedded/run.sh)"
-LFT_EMBEDDED_BUILD="$build/embedded" LFT_JOBS="$jobs" timeout 1800 ./tests/embedded/run.sh
+build_abs=$(cd "$build" && pwd)
+LFT_EMBEDDED_BUILD="$build_abs/embedded" LFT_JOBS="$jobs" timeout 1800 ./tests/embedded/run.sh
 echo "== lwIP suite (tests/lwip/run.sh)"
-timeout 1800 ./tests/lwip/run.sh "$build/lwip"
+timeout 1800 ./tests/lwip/run.sh "$build_abs/lwip"

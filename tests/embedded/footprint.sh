@@ -28,6 +28,7 @@ HERE=$ROOT/tests/embedded
 OUT=${1:-${LFT_FOOTPRINT_DIR:-$ROOT/build-embedded/footprint}}
 CC=${CC_ARM:-arm-none-eabi-gcc}
 mkdir -p "$OUT/obj" "$OUT/sysinc"
+OUT=$(cd "$OUT" && pwd) # absolute: the compiler runs in other directories
 ln -sfn /usr/include/mbedtls "$OUT/sysinc/mbedtls"
 ln -sf /usr/include/jsmn.h "$OUT/sysinc/jsmn.h"
 
