@@ -564,6 +564,47 @@ static lft_outcome_t lft_classify(lft_exporter_t *ex, lft_err_t err, lft_sent_t 
     return LFT_OUT_DROP;
 }
 
+/* Release everything a batch consists of (ctx: what the sender passes). */
+typedef void (*lft_release_fn)(void *ctx, size_t n);
+
+/*
+ * The outcomes of a batch of n items (dropping it loses `lost` observations
+ * or events; what names the batch in the log)
+ * other than LFT_OUT_DONE: halve the batch (413, or an OTLP 400: bisection),
+ * drop it for good (other 4xx; max_attempts reached), or keep it for the
+ * retry lft_classify armed. Returns the sender's result.
+ */
+static lft_err_t lft_batch_not_done(lft_exporter_t *ex, const char *what, lft_outcome_t out, lft_err_t err,
+                                    size_t n, size_t lost, lft_release_fn release, void *ctx, int *progress)
+{
+    switch (out) {
+    case LFT_OUT_SPLIT:
+        ex->batch_limit = (uint32_t)(n / 2u);
+        *progress = 1;
+        return LFT_OK;
+    case LFT_OUT_DROP:
+    case LFT_OUT_GIVE_UP:
+        release(ctx, n);
+        if (out == LFT_OUT_DROP) {
+            LFT_STAT(ex, dropped_rejected, lost);
+        } else {
+            LFT_STAT(ex, dropped_retries, lost);
+        }
+        lft_log(ex, 0, "%s failed for good, dropped: %ld", what, (long)lost);
+        *progress = 1;
+        return LFT_ERR_REJECTED;
+    case LFT_OUT_RETRY:
+    case LFT_OUT_DONE:
+    default:
+        return err != LFT_OK ? err : LFT_ERR_NET;
+    }
+}
+
+static void lft_release_otlp(void *ctx, size_t n)
+{
+    lft_release_items(ctx, n);
+}
+
 /* ------------------------------------------------------------- OTLP */
 
 /* Send the first n of the collected items (n may be 0: counters only). */
@@ -648,24 +689,8 @@ static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t 
         *progress = 1;
         return LFT_OK;
     }
-    case LFT_OUT_SPLIT:
-        ex->batch_limit = (uint32_t)(n / 2u);
-        *progress = 1;
-        return LFT_OK;
-    case LFT_OUT_DROP:
-    case LFT_OUT_GIVE_UP:
-        lft_release_items(batch, n);
-        if (out == LFT_OUT_DROP) {
-            LFT_STAT(ex, dropped_rejected, spans);
-        } else {
-            LFT_STAT(ex, dropped_retries, spans);
-        }
-        lft_log(ex, 0, "OTLP export failed for good, observations dropped%s: %ld", "", (long)spans);
-        *progress = 1;
-        return LFT_ERR_REJECTED;
-    case LFT_OUT_RETRY:
     default:
-        return err != LFT_OK ? err : LFT_ERR_NET;
+        return lft_batch_not_done(ex, "OTLP export", out, err, n, spans, lft_release_otlp, batch, progress);
     }
 }
 
@@ -799,6 +824,13 @@ static void lft_score_settle(void *ctx, size_t i)
     lft_release_pos(c->reader, c->ex->score_pos[i]);
 }
 
+static void lft_release_scores(void *ctx, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lft_score_settle(ctx, i);
+    }
+}
+
 static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_t cap)
 {
     lft_reader_t it = *reader;
@@ -840,8 +872,8 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
         return err; /* the reply comes later (lft_poll) */
     }
     lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
+    lft_score_events_t sc = { ex, reader };
     if (out == LFT_OUT_DONE && ex->cfg.scores == LFT_SCORES_INGESTION) {
-        lft_score_events_t sc = { ex, reader };
         lft_events_t ev = { ex, n, lft_score_id_of, lft_score_settle, &sc, 0 };
         return lft_settle_events(ex, &ev, progress);
     }
@@ -851,25 +883,8 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
         LFT_STAT(ex, acknowledged, 1u);
         *progress = 1;
         return LFT_OK;
-    case LFT_OUT_SPLIT:
-        ex->batch_limit = (uint32_t)(n / 2u);
-        *progress = 1;
-        return LFT_OK;
-    case LFT_OUT_DROP:
-    case LFT_OUT_GIVE_UP:
-        for (size_t i = 0; i < n; i++) {
-            lft_release_pos(reader, ex->score_pos[i]);
-        }
-        if (out == LFT_OUT_DROP) {
-            LFT_STAT(ex, dropped_rejected, n);
-        } else {
-            LFT_STAT(ex, dropped_retries, n);
-        }
-        *progress = 1;
-        return LFT_ERR_REJECTED;
-    case LFT_OUT_RETRY:
     default:
-        return err != LFT_OK ? err : LFT_ERR_NET;
+        return lft_batch_not_done(ex, "score export", out, err, n, n, lft_release_scores, &sc, progress);
     }
 }
 
@@ -899,6 +914,13 @@ static void lft_ingest_settle(void *ctx, size_t i)
     lft_record_t rec;
     if (has_mark && lft_reader_at(batch->reader, mark, &rec) == LFT_OK) {
         (void)lft_reader_mark_sent(batch->reader, &rec);
+    }
+}
+
+static void lft_release_ingest(void *ctx, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lft_ingest_settle(ctx, i);
     }
 }
 
@@ -952,25 +974,8 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
         lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, batch, 0 };
         return lft_settle_events(ex, &ev, progress);
     }
-    case LFT_OUT_SPLIT:
-        ex->batch_limit = (uint32_t)(n / 2u);
-        *progress = 1;
-        return LFT_OK;
-    case LFT_OUT_DROP:
-    case LFT_OUT_GIVE_UP:
-        for (size_t i = 0; i < n; i++) {
-            lft_ingest_settle(batch, i);
-        }
-        if (out == LFT_OUT_DROP) {
-            LFT_STAT(ex, dropped_rejected, n);
-        } else {
-            LFT_STAT(ex, dropped_retries, n);
-        }
-        *progress = 1;
-        return LFT_ERR_REJECTED;
-    case LFT_OUT_RETRY:
     default:
-        return err != LFT_OK ? err : LFT_ERR_NET;
+        return lft_batch_not_done(ex, "ingestion", out, err, n, n, lft_release_ingest, batch, progress);
     }
 }
 

@@ -462,7 +462,7 @@ static void test_log_auth_paths(void)
     LFT_CHECK(strstr(fake.req, "\r\nAuthorization: Basic cGstbGYtMTpzay1sZi0x\r\n") != NULL);
     LFT_CHECK_EQ(nlogged, 2);
     LFT_CHECK_STRN(logged[0], strlen(logged[0]), "OTLP export: HTTP 401");
-    LFT_CHECK_STRN(logged[1], strlen(logged[1]), "OTLP export failed for good, observations dropped: 3");
+    LFT_CHECK_STRN(logged[1], strlen(logged[1]), "OTLP export failed for good, dropped: 3");
     LFT_CHECK_EQ(logged_level[0], 0);
 
     nlogged = 0;
