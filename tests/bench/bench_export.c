@@ -1,6 +1,7 @@
 /*
  * bench_export - the exporter end to end over TLS to the local collector on
- * 127.0.0.1: bytes on the wire per support-query trace (protobuf and JSON),
+ * 127.0.0.1: bytes on the wire per support-query trace (OTLP protobuf, OTLP
+ * JSON and the ingestion batch API),
  * spans per second, full and resumed TLS handshakes per 1,000 flushes, and
  * the mbedTLS arena's high-water mark. Prints figures; never fails on timing.
  * Exits non-zero only when the collector cannot be started or a flush fails.
@@ -21,6 +22,7 @@
 
 #include "lft_arena.h"
 #include "lft_export.h"
+#include "lft_ingest.h"
 #include "lft_net_posix.h"
 #include "lft_otlp.h"
 #include "lft_record.h"
@@ -201,8 +203,8 @@ int main(int argc, char **argv)
     lft_net_posix_init(&net);
 
     /* bytes on the wire per support-query trace (request heads included) */
-    static const char *const names[] = { "protobuf", "json" };
-    for (int f = 0; f < 2; f++) {
+    static const char *const names[] = { "OTLP protobuf", "OTLP json", "ingestion json (batch API)" };
+    for (int f = 0; f < 3; f++) {
         setup((lft_format_t)f);
         support_query(); /* warm-up: connect and handshake outside the measurement */
         flush_or_die();
@@ -216,18 +218,27 @@ int main(int argc, char **argv)
         lft_otlp_batch_t batch;
         lft_sink_t count;
         lft_sink_init_count(&count);
+        static lft_ingest_item_t ingest_items[8];
+        static lft_ingest_scratch_t ingest_scratch;
+        lft_ingest_batch_t ingest;
         if (lft_reader_begin(&client, &reader) == LFT_OK) {
-            (void)lft_otlp_collect(&client, &reader, items, 8, &batch);
-            (void)(f ? lft_otlp_encode_json(&batch, &enc_scratch, &count)
-                     : lft_otlp_encode_proto(&batch, &enc_scratch, &count));
+            if (f == 2) {
+                size_t n = lft_ingest_collect(&client, &reader, ingest_items, 8, &ingest);
+                (void)lft_ingest_encode(&ingest, n, &ingest_scratch, &count);
+            } else {
+                (void)lft_otlp_collect(&client, &reader, items, 8, &batch);
+                (void)(f ? lft_otlp_encode_json(&batch, &enc_scratch, &count)
+                         : lft_otlp_encode_proto(&batch, &enc_scratch, &count));
+            }
             (void)lft_reader_end(&reader);
         }
-        printf("OTLP %s body per support-query trace: %" PRIu64 " B (4 spans%s)\n", names[f], count.total,
-               LFT_OTLP_COMPACT ? ", LFT_OTLP_COMPACT" : ", every Langfuse attribute, trace fields on every span");
+        printf("%s body per support-query trace: %" PRIu64 " B (%s)\n", names[f], count.total,
+               f == 2 ? "4 observations and the score, 5 events"
+               : LFT_OTLP_COMPACT ? "4 spans, LFT_OTLP_COMPACT" : "4 spans, every Langfuse attribute, trace fields on every span");
         flush_or_die();
         lft_client_stats(&client, &b);
-        printf("bytes on the wire per support-query trace, OTLP %s: %" PRIu64 " B in %" PRIu32
-               " requests (4 spans + 1 score, HTTP heads included)\n",
+        printf("bytes on the wire per support-query trace, %s: %" PRIu64 " B in %" PRIu32
+               " requests (HTTP heads included)\n",
                names[f], b.bytes_sent - a.bytes_sent, b.requests - a.requests);
         teardown();
     }
