@@ -28,6 +28,13 @@
 
 #define LFT_EXPORT_MAGIC 0x4C465445u /* "LFTE" */
 
+/* Does ex send OTLP/JSON (a constant 0 when LFT_EXPORT_OTLP_JSON is off)? */
+#define LFT_IS_JSON(ex) (LFT_EXPORT_OTLP_JSON && (ex)->cfg.format == LFT_FORMAT_OTLP_JSON)
+/* Does ex send the batch API's events (a constant 0 when LFT_EXPORT_INGESTION is off)? */
+#define LFT_IS_INGESTION(ex) (LFT_EXPORT_INGESTION && (ex)->cfg.format == LFT_FORMAT_INGESTION)
+/* Does ex post scores one by one (a constant 0 when LFT_EXPORT_SCORES_API is off)? */
+#define LFT_IS_SCORES_API(ex) (LFT_EXPORT_SCORES_API && (ex)->cfg.scores == LFT_SCORES_API)
+
 /* Per-event outcome inside one 207 reply (exporter.item_state). */
 #define LFT_ITEM_PENDING 0u
 #define LFT_ITEM_DONE 1u     /* acknowledged: release */
@@ -400,9 +407,12 @@ static lft_err_t lft_request(lft_exporter_t *ex, const char *path, const char *c
 static lft_err_t lft_otlp_body(void *ctx, lft_sink_t *sink)
 {
     lft_exporter_t *ex = ctx;
-    return ex->cfg.format == LFT_FORMAT_OTLP_JSON
-               ? lft_otlp_encode_json(&ex->body.otlp.batch, &ex->enc.otlp, sink)
-               : lft_otlp_encode_proto(&ex->body.otlp.batch, &ex->enc.otlp, sink);
+#if LFT_EXPORT_OTLP_JSON
+    if (LFT_IS_JSON(ex)) {
+        return lft_otlp_encode_json(&ex->body.otlp.batch, &ex->enc.otlp, sink);
+    }
+#endif
+    return lft_otlp_encode_proto(&ex->body.otlp.batch, &ex->enc.otlp, sink);
 }
 
 /* The empty export that asks the server for its Date. */
@@ -427,6 +437,7 @@ static lft_err_t lft_scores_batch_body(void *ctx, lft_sink_t *sink)
     return lft_scores_encode_batch(b->client, b->reader, b->pos, b->count, sink);
 }
 
+#if LFT_EXPORT_SCORES_API
 static lft_err_t lft_scores_one_body(void *ctx, lft_sink_t *sink)
 {
     lft_scores_body_t *b = ctx;
@@ -434,6 +445,7 @@ static lft_err_t lft_scores_one_body(void *ctx, lft_sink_t *sink)
     lft_err_t err = lft_reader_at(b->reader, b->pos[0], &rec);
     return err != LFT_OK ? err : lft_scores_encode_one(b->client, &rec, sink);
 }
+#endif
 
 /* ------------------------------------------------------------- records */
 
@@ -611,7 +623,7 @@ static void lft_release_otlp(void *ctx, size_t n)
 static lft_err_t lft_send_otlp(lft_exporter_t *ex, lft_reader_t *reader, size_t n, int *progress)
 {
     lft_otlp_batch_t *batch = &ex->body.otlp.batch;
-    const int json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
+    const int json = LFT_IS_JSON(ex);
     batch->client = ex->client;
     batch->reader = reader;
     batch->items = ex->items.otlp;
@@ -849,7 +861,7 @@ static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_
 
 static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *progress)
 {
-    size_t cap = ex->cfg.scores == LFT_SCORES_API ? 1u : lft_events_cap(ex);
+    size_t cap = LFT_IS_SCORES_API(ex) ? 1u : lft_events_cap(ex);
     if (ex->inflight == LFT_INFLIGHT_DONE) {
         cap = ex->inflight_items; /* the request that went out, as it was */
     }
@@ -861,10 +873,13 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     lft_scores_body_t body = { ex->client, reader, ex->score_pos, n };
     lft_sent_t sent;
     lft_err_t err;
-    if (ex->cfg.scores == LFT_SCORES_API) {
+#if LFT_EXPORT_SCORES_API
+    if (LFT_IS_SCORES_API(ex)) {
         err = lft_request(ex, ex->path_scores, "application/json", lft_scores_one_body, &body, (uint32_t)n,
                           &sent);
-    } else {
+    } else
+#endif
+    {
         err = lft_request(ex, ex->path_ingest, "application/json", lft_scores_batch_body, &body, (uint32_t)n,
                           &sent);
     }
@@ -873,7 +888,7 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     }
     lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
     lft_score_events_t sc = { ex, reader };
-    if (out == LFT_OUT_DONE && ex->cfg.scores == LFT_SCORES_INGESTION) {
+    if (out == LFT_OUT_DONE && !LFT_IS_SCORES_API(ex)) {
         lft_events_t ev = { ex, n, lft_score_id_of, lft_score_settle, &sc, 0 };
         return lft_settle_events(ex, &ev, progress);
     }
@@ -888,6 +903,7 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     }
 }
 
+#if LFT_EXPORT_INGESTION
 /* ------------------------------------------------------------- ingestion */
 
 /* The ingestion request in ex->body.ingest (ctx: the exporter). */
@@ -978,6 +994,7 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
         return lft_batch_not_done(ex, "ingestion", out, err, n, n, lft_release_ingest, batch, progress);
     }
 }
+#endif /* LFT_EXPORT_INGESTION */
 
 /* ------------------------------------------------------------- cycle */
 
@@ -1018,7 +1035,7 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
         stage = 0;
     }
     if (stage <= LFT_STAGE_PROBE && lft_time_to_unix_us(ex->client, 0, &probe_us) != LFT_OK) {
-        int json = ex->cfg.format == LFT_FORMAT_OTLP_JSON;
+        int json = LFT_IS_JSON(ex);
         lft_sent_t sent;
         err = lft_request(ex, ex->path_otlp, json ? "application/json" : "application/x-protobuf",
                           lft_probe_body, &json, 0u, &sent);
@@ -1055,13 +1072,15 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
         size_t cap = ex->batch_limit < LFT_EXPORT_BATCH_MAX ? ex->batch_limit : LFT_EXPORT_BATCH_MAX;
         lft_otlp_batch_t batch;
         size_t n = 0;
-        if (ex->cfg.format != LFT_FORMAT_INGESTION) {
+        if (!LFT_IS_INGESTION(ex)) {
             n = lft_otlp_collect(ex->client, reader, ex->items.otlp, cap, &batch);
         }
         lft_otlp_diag_t now;
         lft_diag_fill(ex->client, &now);
-        if (ex->cfg.format == LFT_FORMAT_INGESTION) {
+        if (LFT_IS_INGESTION(ex)) {
+#if LFT_EXPORT_INGESTION
             err = lft_send_ingest(ex, reader, lft_events_cap(ex), &progress);
+#endif
             ex->diag_sent = now; /* the batch API has no place for them: counted locally only */
         } else if (n > 0 || lft_diag_changed(&now, &ex->diag_sent) || stage == LFT_STAGE_EVENTS) {
             err = lft_send_otlp(ex, reader, n, &progress);
@@ -1072,7 +1091,7 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
             return LFT_OK;
         }
     }
-    if ((err == LFT_OK || err == LFT_ERR_REJECTED) && ex->cfg.format != LFT_FORMAT_INGESTION) {
+    if ((err == LFT_OK || err == LFT_ERR_REJECTED) && !LFT_IS_INGESTION(ex)) {
         lft_err_t e2 = lft_send_scores(ex, reader, &progress);
         if (e2 == LFT_ERR_WOULD_BLOCK) {
             ex->inflight_stage = LFT_STAGE_SCORES;
@@ -1139,7 +1158,9 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
         !lft_key_ok(cfg->secret_key) || cfg->net.ops == NULL || cfg->high_water_pct > 100u ||
         (cfg->max_request_bytes != 0u && cfg->max_request_bytes < 1024u) ||
         (cfg->ca == NULL && !cfg->allow_plain_http) || (unsigned)cfg->format > 2u ||
-        (unsigned)cfg->scores > 1u) {
+        (unsigned)cfg->scores > 1u || (!LFT_EXPORT_OTLP_JSON && cfg->format == LFT_FORMAT_OTLP_JSON) ||
+        (!LFT_EXPORT_INGESTION && cfg->format == LFT_FORMAT_INGESTION) ||
+        (!LFT_EXPORT_SCORES_API && cfg->scores == LFT_SCORES_API)) {
         return LFT_ERR_CONFIG;
     }
     memset(ex, 0, sizeof *ex);
@@ -1178,8 +1199,11 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
         c->port = ex->use_tls ? 443u : 80u;
     }
     if (!lft_path_join(ex->path_otlp, sizeof ex->path_otlp, c->base_path, "/api/public/otel/v1/traces") ||
-        !lft_path_join(ex->path_ingest, sizeof ex->path_ingest, c->base_path, "/api/public/ingestion") ||
-        !lft_path_join(ex->path_scores, sizeof ex->path_scores, c->base_path, "/api/public/scores")) {
+        !lft_path_join(ex->path_ingest, sizeof ex->path_ingest, c->base_path, "/api/public/ingestion")
+#if LFT_EXPORT_SCORES_API
+        || !lft_path_join(ex->path_scores, sizeof ex->path_scores, c->base_path, "/api/public/scores")
+#endif
+    ) {
         return LFT_ERR_CONFIG;
     }
     /* Authorization: Basic base64(public:secret). */

@@ -86,6 +86,27 @@
 extern "C" {
 #endif
 
+/* ------------------------------------------------- compile-time features */
+
+/* Each defaults to 1 (everything built). Set one to 0 (e.g. -DLFT_EXPORT_OTLP_JSON=0)
+ * to leave that format out of the exporter, so that a firmware sending only
+ * OTLP protobuf with batched scores links none of the other encoders:
+ *   LFT_EXPORT_OTLP_JSON   LFT_FORMAT_OTLP_JSON (the OTLP/JSON encoder)
+ *   LFT_EXPORT_INGESTION   LFT_FORMAT_INGESTION (lft_ingest.c, the batch API's
+ *                          observation events); batched scores need no switch
+ *   LFT_EXPORT_SCORES_API  LFT_SCORES_API (one POST /api/public/scores per score)
+ * lft_export_init returns LFT_ERR_CONFIG for a format or scores mode left
+ * out. The encoders themselves (lft_otlp.h, lft_ingest.h) stay callable. */
+#ifndef LFT_EXPORT_OTLP_JSON
+#define LFT_EXPORT_OTLP_JSON 1
+#endif
+#ifndef LFT_EXPORT_INGESTION
+#define LFT_EXPORT_INGESTION 1
+#endif
+#ifndef LFT_EXPORT_SCORES_API
+#define LFT_EXPORT_SCORES_API 1
+#endif
+
 /* ---------------------------------------------------- compile-time sizes */
 
 /* Encode scratch: body bytes are handed to the stream in pieces this big. */
@@ -180,7 +201,9 @@ typedef struct {
     char auth[4u * ((2u * LFT_EXPORT_KEY_MAX + 3u) / 3u) + 1u];
     char path_otlp[128];
     char path_ingest[128];
+#if LFT_EXPORT_SCORES_API
     char path_scores[128];
+#endif
     /* delivery state */
     uint32_t batch_limit;        /* current most observations per request (halved on 413/400) */
     uint32_t attempts;           /* consecutive failed attempts */
@@ -213,24 +236,30 @@ typedef struct {
     uint8_t rx[512];
     union {
         lft_otlp_item_t otlp[LFT_EXPORT_BATCH_MAX];
+#if LFT_EXPORT_INGESTION
         lft_ingest_item_t ingest[LFT_EXPORT_BATCH_MAX];
+#endif
     } items;
     uint32_t score_pos[LFT_EXPORT_BATCH_MAX];
     uint8_t item_state[LFT_EXPORT_BATCH_MAX]; /* per-event verdicts of one 207 */
     lft_reply_token_t tokens[LFT_EXPORT_TOKENS];
     union {                      /* encoders' working memory (one format at a time) */
         lft_otlp_scratch_t otlp;
+#if LFT_EXPORT_INGESTION
         lft_ingest_scratch_t ingest;
+#endif
     } enc;
     union {                      /* the request body being sent */
         struct {
             lft_otlp_batch_t batch;
             lft_otlp_diag_t diag;
         } otlp;
+#if LFT_EXPORT_INGESTION
         struct {
             lft_ingest_batch_t batch;
             size_t count;
         } ingest;
+#endif
     } body;
 } lft_exporter_t;
 
@@ -240,7 +269,8 @@ typedef struct {
  * was explicitly allowed; does not connect (the first flush does).
  * Errors: LFT_ERR_ARG (NULL), LFT_ERR_HANDLE (client not initialised),
  * LFT_ERR_CONFIG (host, keys or net missing, a key too long or not
- * printable, no CA without allow_plain_http, a CA that does not parse,
+ * printable, a format or scores mode unknown or compiled out (LFT_EXPORT_OTLP_JSON,
+ * LFT_EXPORT_INGESTION, LFT_EXPORT_SCORES_API), no CA without allow_plain_http, a CA that does not parse,
  * paths too long, high_water_pct over 100, max_request_bytes below 1024),
  * LFT_ERR_NO_MEMORY (the TLS arena is too small), LFT_ERR_ENTROPY.
  */

@@ -15,6 +15,10 @@
 #                          reply parsers, scores). TLS (lft_tls.c = mbedTLS),
 #                          mbedTLS's base64 and the network stream are stubs
 #                          (fp_stubs.c), listed apart; lwIP is not linked.
+#   minimal client         the same application, lft_export.c built with
+#                          LFT_EXPORT_OTLP_JSON=0, LFT_EXPORT_INGESTION=0 and
+#                          LFT_EXPORT_SCORES_API=0: OTLP protobuf only, scores
+#                          batched (score-create events, 207 replies).
 #   Sizes per module come from the link map (input sections kept after gc):
 #   flash = .text + .rodata + .data, RAM = .data + .bss; libc functions the
 #   library pulls in (memcpy, snprintf, ...) are listed on their own line.
@@ -56,6 +60,10 @@ for src in "$ROOT"/transports/*.c; do
     compile "$src" "$o"
     TR_OBJS="$TR_OBJS $o"
 done
+MIN_FLAGS="-DLFT_EXPORT_OTLP_JSON=0 -DLFT_EXPORT_INGESTION=0 -DLFT_EXPORT_SCORES_API=0"
+(cd "$OUT/obj" && $CC $CFLAGS $MIN_FLAGS -c "$ROOT/transports/lft_export.c" -o lft_export_min.o)
+(cd "$OUT/obj" && $CC $CFLAGS $MIN_FLAGS -c "$HERE/footprint/fp_client.c" -o fp_client_min.o)
+MIN_TR_OBJS=$(echo "$TR_OBJS" | sed 's/ lft_export\.o / lft_export_min.o /')
 for app in fp_core fp_client fp_stubs; do
     compile "$HERE/footprint/$app.c" "$app.o"
 done
@@ -71,6 +79,7 @@ link() { # name objs...
 link core_min fp_core_min.o $LIB_OBJS
 link core_all fp_core.o $LIB_OBJS
 link client fp_client.o fp_stubs.o $LIB_OBJS $TR_OBJS
+link client_min fp_client_min.o fp_stubs.o $LIB_OBJS $MIN_TR_OBJS
 
 python3 - "$OUT" <<'PY'
 import glob, os, re, sys
@@ -101,7 +110,8 @@ def module(obj):
     base = os.path.basename(obj)
     if "(" in base:
         return "libc/libgcc"
-    return base[:-2] if base.endswith(".o") else base
+    base = base[:-2] if base.endswith(".o") else base
+    return base[:-4] if base.endswith("_min") and base != "fp_core_min" else base
 
 def kind(sec):
     if sec.startswith(".text") or sec.startswith(".rodata") or sec.startswith(".ARM"):
@@ -150,10 +160,14 @@ def summary(name, title, goal_flash):
 summary("core_min", "record core, minimal recording set (fp_core.c -DFP_MINIMAL)", 4096)
 summary("core_all", "record core, every lftrace.h function + record reader (fp_core.c)", 4096)
 per = summary("client", "whole client: core + exporter, OTLP protobuf/JSON, HTTP/1.1, replies, scores (fp_client.c)", 12288)
+summary("client_min", "minimal client (OTLP protobuf only, scores batched): fp_client.c, lft_export.c with "
+        "LFT_EXPORT_OTLP_JSON=0 LFT_EXPORT_INGESTION=0 LFT_EXPORT_SCORES_API=0", 12288)
 
 # ---------------------------------------------------------------- stack
 nodes, edges = {}, {}
 for ci in glob.glob(os.path.join(out, "obj", "*.ci")):
+    if ci.endswith(("lft_export_min.ci", "fp_client_min.ci")):
+        continue  # the stack is that of the whole client
     unit = os.path.basename(ci)[:-3]
     for block in re.findall(r"node: \{([^}]*)\}", open(ci).read()):
         title = re.search(r'title: "([^"]*)"', block).group(1)
