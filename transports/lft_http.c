@@ -123,6 +123,17 @@ static void lft_http_w_str(lft_http_w_t *w, const char *s)
     lft_http_w_put(w, s, strlen(s));
 }
 
+/* The field line "<name><sep><value>\r\n"; nothing when value is NULL. */
+static void lft_http_w_line(lft_http_w_t *w, const char *name, const char *sep, const char *value)
+{
+    if (value != NULL) {
+        lft_http_w_str(w, name);
+        lft_http_w_str(w, sep);
+        lft_http_w_str(w, value);
+        lft_http_w_str(w, "\r\n");
+    }
+}
+
 static void lft_http_w_u64(lft_http_w_t *w, uint64_t v)
 {
     char digits[20];
@@ -315,30 +326,15 @@ lft_err_t lft_http_request_head(char *out, size_t cap, const lft_http_request_t 
         lft_http_w_u64(&w, req->port);
     }
     lft_http_w_str(&w, "\r\n");
-    if (req->content_type != NULL) {
-        lft_http_w_str(&w, "Content-Type: ");
-        lft_http_w_str(&w, req->content_type);
-        lft_http_w_str(&w, "\r\n");
-    }
+    lft_http_w_line(&w, "Content-Type", ": ", req->content_type);
     lft_http_w_str(&w, "Content-Length: ");
     lft_http_w_u64(&w, req->content_length);
     lft_http_w_str(&w, "\r\n");
-    if (req->auth_basic != NULL) {
-        lft_http_w_str(&w, "Authorization: Basic ");
-        lft_http_w_str(&w, req->auth_basic);
-        lft_http_w_str(&w, "\r\n");
-    }
-    if (req->user_agent != NULL) {
-        lft_http_w_str(&w, "User-Agent: ");
-        lft_http_w_str(&w, req->user_agent);
-        lft_http_w_str(&w, "\r\n");
-    }
-    lft_http_w_str(&w, req->close ? "Connection: close\r\n" : "Connection: keep-alive\r\n");
+    lft_http_w_line(&w, "Authorization", ": Basic ", req->auth_basic);
+    lft_http_w_line(&w, "User-Agent", ": ", req->user_agent);
+    lft_http_w_line(&w, "Connection", ": ", req->close ? "close" : "keep-alive");
     for (i = 0; i < req->extra_count; i++) {
-        lft_http_w_str(&w, req->extra[i].name);
-        lft_http_w_str(&w, ": ");
-        lft_http_w_str(&w, req->extra[i].value);
-        lft_http_w_str(&w, "\r\n");
+        lft_http_w_line(&w, req->extra[i].name, ": ", req->extra[i].value);
     }
     lft_http_w_str(&w, "\r\n");
 

@@ -290,30 +290,25 @@ static void lft_keyvalue(lft_sink_t *s, const void *ctx)
     }
 }
 
-/* Where attributes go: a protobuf repeated KeyValue field, or a JSON array. */
-typedef struct {
+/* Where attributes go: a protobuf repeated KeyValue field, or (json_attr
+ * set, by lft_otlp_encode_json only, so that a protobuf-only firmware links
+ * none of the JSON attribute code) a JSON array. */
+typedef struct lft_attrs lft_attrs_t;
+typedef void (*lft_json_attr_fn)(lft_attrs_t *out, const lft_attr_t *a);
+struct lft_attrs {
     lft_sink_t *s;
     unsigned field; /* protobuf: Span.attributes = 9, Resource.attributes = 1 */
-    int json;
+    lft_json_attr_fn json_attr; /* NULL: protobuf */
     unsigned count;
-} lft_attrs_t;
-
-static void lft_json_anyvalue(lft_sink_t *s, const lft_attr_t *a);
+};
 
 static void lft_attr(lft_attrs_t *out, const lft_attr_t *a)
 {
-    if (!out->json) {
-        lft_pb_message(out->s, out->field, lft_keyvalue, a);
+    if (out->json_attr != NULL) {
+        out->json_attr(out, a);
         return;
     }
-    lft_sink_t *s = out->s;
-    size_t plen = a->prefix != NULL ? strlen(a->prefix) : 0u;
-    lft_jsonw_raw(s, out->count++ ? ",{\"key\":\"" : "{\"key\":\"");
-    lft_jsonw_chars(s, a->prefix, plen);
-    lft_jsonw_chars(s, a->key, a->key_len);
-    lft_jsonw_raw(s, "\",\"value\":");
-    lft_json_anyvalue(s, a);
-    lft_sink_byte(s, '}');
+    lft_pb_message(out->s, out->field, lft_keyvalue, a);
 }
 
 static void lft_attr_str(lft_attrs_t *out, const char *key, const char *v, size_t n)
@@ -675,7 +670,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     lft_pb_varint(s, 1u); /* SPAN_KIND_INTERNAL */
     lft_pb_fixed64(s, 7u, sc->start_us * 1000u);
     lft_pb_fixed64(s, 8u, sc->end_us * 1000u);
-    lft_attrs_t out = { s, 9u, 0, 0 };
+    lft_attrs_t out = { s, 9u, NULL, 0 };
     lft_span_attrs(&out, sc);
     if (lft_is_error(&sc->s->obs)) {
         lft_pb_message(s, 15u, lft_status, &sc->s->obs);
@@ -688,7 +683,7 @@ typedef struct {
     const lft_otlp_batch_t *batch;
     lft_span_ctx_t *span;     /* the span being encoded (its records in the scratch) */
     uint64_t *scope_spans_len; /* protobuf: found by the counting pass, used when writing */
-    int json;
+    lft_json_attr_fn json_attr; /* lft_attrs_t.json_attr */
 } lft_req_ctx_t;
 
 /* Records and times of item: its START, UPDATEs and END, or its EVENT. */
@@ -790,7 +785,7 @@ static void lft_resource(lft_sink_t *s, const void *ctx)
     const lft_req_ctx_t *rc = ctx;
     const lft_config_t *cfg = &rc->batch->client->cfg;
     const lft_otlp_diag_t *d = rc->batch->diag;
-    lft_attrs_t attrs = { s, 1u, rc->json, 0 };
+    lft_attrs_t attrs = { s, 1u, rc->json_attr, 0 };
     lft_attrs_t *out = &attrs;
     lft_attr_str(out, "service.name", cfg->service_name, strlen(cfg->service_name));
     if (cfg->service_version != NULL) {
@@ -881,7 +876,7 @@ lft_err_t lft_otlp_encode_proto(const lft_otlp_batch_t *batch, lft_otlp_scratch_
     rc.batch = batch;
     rc.span = &sc;
     rc.scope_spans_len = &scope_spans_len;
-    rc.json = 0;
+    rc.json_attr = NULL;
     lft_pb_message(sink, 1u, lft_resource_spans, &rc);
     return LFT_OK;
 }
@@ -1007,6 +1002,19 @@ static void lft_json_anyvalue(lft_sink_t *s, const lft_attr_t *a)
     lft_sink_byte(s, '}');
 }
 
+/* One attribute of a JSON array (lft_attrs_t.json_attr). */
+static void lft_json_attr(lft_attrs_t *out, const lft_attr_t *a)
+{
+    lft_sink_t *s = out->s;
+    size_t plen = a->prefix != NULL ? strlen(a->prefix) : 0u;
+    lft_jsonw_raw(s, out->count++ ? ",{\"key\":\"" : "{\"key\":\"");
+    lft_jsonw_chars(s, a->prefix, plen);
+    lft_jsonw_chars(s, a->key, a->key_len);
+    lft_jsonw_raw(s, "\",\"value\":");
+    lft_json_anyvalue(s, a);
+    lft_sink_byte(s, '}');
+}
+
 static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
 {
     const lft_otlp_item_t *item = sc->item;
@@ -1034,7 +1042,7 @@ static void lft_json_span(lft_sink_t *s, const lft_span_ctx_t *sc)
     lft_jsonw_raw(s, ",\"endTimeUnixNano\":");
     lft_json_i64(s, (int64_t)(sc->end_us * 1000u));
     lft_jsonw_raw(s, ",\"attributes\":[");
-    lft_attrs_t out = { s, 9u, 1, 0 };
+    lft_attrs_t out = { s, 9u, lft_json_attr, 0 };
     lft_span_attrs(&out, sc);
     lft_sink_byte(s, ']');
     if (lft_is_error(&sc->s->obs)) {
@@ -1060,7 +1068,7 @@ lft_err_t lft_otlp_encode_json(const lft_otlp_batch_t *batch, lft_otlp_scratch_t
     rc.batch = batch;
     rc.span = &sc;
     rc.scope_spans_len = NULL;
-    rc.json = 1;
+    rc.json_attr = lft_json_attr;
     lft_jsonw_raw(sink, "{\"resourceSpans\":[{\"resource\":{\"attributes\":[");
     lft_resource(sink, &rc);
     lft_jsonw_raw(sink, "]},\"scopeSpans\":[{\"scope\":{\"name\":\"lftrace\",\"version\":\"" LFTRACE_VERSION

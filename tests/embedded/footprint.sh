@@ -179,6 +179,13 @@ for ci in glob.glob(os.path.join(out, "obj", "*.ci")):
         edges.setdefault(src, set()).add(dst)
 
 defined = {t.split(":")[-1]: t for t, (sz, _) in nodes.items() if sz is not None}
+# Calls through function pointers whose targets the library fixes itself
+# (not sinks or streams): followed like direct calls.
+KNOWN_INDIRECT = {"lft_attr": ("lft_json_attr",)}
+for t in list(nodes):
+    for dst in KNOWN_INDIRECT.get(t.split(":")[-1], ()):
+        if dst in defined:
+            edges.setdefault(t, set()).add(defined[dst])
 def resolve(t):
     if nodes.get(t, (None,))[0] is not None:
         return t
