@@ -12,8 +12,11 @@
  * rather than inline at -Os. */
 #if defined(__GNUC__) || defined(__clang__)
 #define LFT_ALWAYS_INLINE static inline __attribute__((always_inline))
+/* For a rare path kept out of the frame of a hot caller. */
+#define LFT_NOINLINE __attribute__((noinline))
 #else
 #define LFT_ALWAYS_INLINE static inline
+#define LFT_NOINLINE
 #endif
 
 /* Write v as a varint at p (1..5 bytes); returns the end of what was written. */

@@ -9,17 +9,21 @@
 
 /* How ticks become microseconds (chosen once by lft_baremetal_init). */
 #define LFT_BM_US_NONE 0u   /* no tick source: the clock stands still */
-#define LFT_BM_US_DIV 1u    /* tick_hz is a multiple of 1 MHz: divide (1 MHz: copy) */
-#define LFT_BM_US_MUL 2u    /* tick_hz divides 1 MHz: multiply */
-#define LFT_BM_US_FRAC 3u   /* anything else: 64-bit arithmetic with a remainder */
+#define LFT_BM_US_COPY 1u   /* 1 MHz: ticks are microseconds */
+#define LFT_BM_US_DIV 2u    /* tick_hz is a multiple of 1 MHz: divide */
+#define LFT_BM_US_MUL 3u    /* tick_hz divides 1 MHz: multiply */
+#define LFT_BM_US_FRAC 4u   /* anything else: 64-bit arithmetic with a remainder */
 
-static lft_baremetal_config_t lft_bm_cfg;
-static uint32_t lft_bm_mode;
-static uint32_t lft_bm_factor;     /* DIV: ticks per us; MUL: us per tick */
-static uint32_t lft_bm_last;       /* counter value at the previous reading */
-static uint32_t lft_bm_rem;        /* DIV: ticks, FRAC: tick-microseconds not yet counted */
-static uint64_t lft_bm_us;         /* the extended clock */
-static void *lft_bm_current;       /* lft_port_context_get/set */
+/* One object, so the clock path loads a single base address. */
+static struct {
+    uint64_t us;         /* the extended clock */
+    uint32_t mode;
+    uint32_t last;       /* counter value at the previous reading */
+    uint32_t factor;     /* DIV: ticks per us; MUL: us per tick */
+    uint32_t rem;        /* DIV: ticks, FRAC: tick-microseconds not yet counted */
+    void *current;       /* lft_port_context_get/set */
+    lft_baremetal_config_t cfg;
+} lft_bm;
 
 uint32_t lft_port_lock(void)
 {
@@ -50,36 +54,37 @@ void lft_port_unlock(uint32_t state)
 #endif
 }
 
-/* Account the ticks since the previous reading. Interrupts masked. */
+/* Account the ticks since the previous reading (nothing without a tick
+ * source). Interrupts masked; inlined into its one caller. */
 static void lft_bm_advance(void)
 {
-    const uint32_t now = lft_bm_cfg.ticks();
-    const uint32_t delta = now - lft_bm_last; /* modulo 2^32: one wrap is fine */
-    lft_bm_last = now;
-    switch (lft_bm_mode) {
+    if (lft_bm.mode == LFT_BM_US_NONE) {
+        return;
+    }
+    const uint32_t now = lft_bm.cfg.ticks();
+    const uint32_t delta = now - lft_bm.last; /* modulo 2^32: one wrap is fine */
+    lft_bm.last = now;
+    switch (lft_bm.mode) {
+    case LFT_BM_US_COPY:
+        lft_bm.us += delta;
+        break;
     case LFT_BM_US_DIV:
-        if (lft_bm_factor == 1u) {
-            lft_bm_us += delta;
-        } else {
-            lft_bm_us += delta / lft_bm_factor;
-            lft_bm_rem += delta % lft_bm_factor;
-            if (lft_bm_rem >= lft_bm_factor) {
-                lft_bm_rem -= lft_bm_factor;
-                lft_bm_us++;
-            }
+        lft_bm.us += delta / lft_bm.factor;
+        lft_bm.rem += delta % lft_bm.factor;
+        if (lft_bm.rem >= lft_bm.factor) {
+            lft_bm.rem -= lft_bm.factor;
+            lft_bm.us++;
         }
         break;
     case LFT_BM_US_MUL:
-        lft_bm_us += (uint64_t)delta * lft_bm_factor;
+        lft_bm.us += (uint64_t)delta * lft_bm.factor;
         break;
-    case LFT_BM_US_FRAC: {
-        const uint64_t t = (uint64_t)delta * 1000000u + lft_bm_rem;
-        lft_bm_us += t / lft_bm_cfg.tick_hz;
-        lft_bm_rem = (uint32_t)(t % lft_bm_cfg.tick_hz);
+    default: { /* LFT_BM_US_FRAC */
+        const uint64_t t = (uint64_t)delta * 1000000u + lft_bm.rem;
+        lft_bm.us += t / lft_bm.cfg.tick_hz;
+        lft_bm.rem = (uint32_t)(t % lft_bm.cfg.tick_hz);
         break;
     }
-    default:
-        break;
     }
 }
 
@@ -89,21 +94,23 @@ int lft_baremetal_init(const lft_baremetal_config_t *cfg)
         return -1;
     }
     const uint32_t st = lft_port_lock();
-    lft_bm_cfg = *cfg;
-    lft_bm_rem = 0;
+    lft_bm.cfg = *cfg;
+    lft_bm.rem = 0;
     if (cfg->ticks == NULL) {
-        lft_bm_mode = LFT_BM_US_NONE;
+        lft_bm.mode = LFT_BM_US_NONE;
     } else {
-        if (cfg->tick_hz % 1000000u == 0u) {
-            lft_bm_mode = LFT_BM_US_DIV;
-            lft_bm_factor = cfg->tick_hz / 1000000u;
+        if (cfg->tick_hz == 1000000u) {
+            lft_bm.mode = LFT_BM_US_COPY;
+        } else if (cfg->tick_hz % 1000000u == 0u) {
+            lft_bm.mode = LFT_BM_US_DIV;
+            lft_bm.factor = cfg->tick_hz / 1000000u;
         } else if (1000000u % cfg->tick_hz == 0u) {
-            lft_bm_mode = LFT_BM_US_MUL;
-            lft_bm_factor = 1000000u / cfg->tick_hz;
+            lft_bm.mode = LFT_BM_US_MUL;
+            lft_bm.factor = 1000000u / cfg->tick_hz;
         } else {
-            lft_bm_mode = LFT_BM_US_FRAC;
+            lft_bm.mode = LFT_BM_US_FRAC;
         }
-        lft_bm_last = cfg->ticks();
+        lft_bm.last = cfg->ticks();
     }
     lft_port_unlock(st);
     return 0;
@@ -111,53 +118,47 @@ int lft_baremetal_init(const lft_baremetal_config_t *cfg)
 
 void lft_baremetal_time_poll(void)
 {
-    const uint32_t st = lft_port_lock();
-    if (lft_bm_mode != LFT_BM_US_NONE) {
-        lft_bm_advance();
-    }
-    lft_port_unlock(st);
+    (void)lft_port_time_mono_us();
 }
 
 uint64_t lft_port_time_mono_us(void)
 {
     const uint32_t st = lft_port_lock();
-    if (lft_bm_mode != LFT_BM_US_NONE) {
-        lft_bm_advance();
-    }
-    const uint64_t us = lft_bm_us;
+    lft_bm_advance();
+    const uint64_t us = lft_bm.us;
     lft_port_unlock(st);
     return us;
 }
 
 uint64_t lft_port_time_unix_us(void)
 {
-    return lft_bm_cfg.unix_us != NULL ? lft_bm_cfg.unix_us() : 0u;
+    return lft_bm.cfg.unix_us != NULL ? lft_bm.cfg.unix_us() : 0u;
 }
 
 int lft_port_entropy(void *buf, size_t len)
 {
-    return lft_bm_cfg.entropy != NULL ? lft_bm_cfg.entropy(buf, len) : -1;
+    return lft_bm.cfg.entropy != NULL ? lft_bm.cfg.entropy(buf, len) : -1;
 }
 
 void lft_port_sleep_ms(uint32_t ms)
 {
-    if (lft_bm_mode == LFT_BM_US_NONE) {
+    if (lft_bm.mode == LFT_BM_US_NONE) {
         return; /* no clock to wait on */
     }
     const uint64_t until = lft_port_time_mono_us() + (uint64_t)ms * 1000u;
     while (lft_port_time_mono_us() < until) {
-        if (lft_bm_cfg.idle != NULL) {
-            lft_bm_cfg.idle();
+        if (lft_bm.cfg.idle != NULL) {
+            lft_bm.cfg.idle();
         }
     }
 }
 
 void *lft_port_context_get(void)
 {
-    return lft_bm_current;
+    return lft_bm.current;
 }
 
 void lft_port_context_set(void *current)
 {
-    lft_bm_current = current;
+    lft_bm.current = current;
 }
