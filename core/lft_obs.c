@@ -67,15 +67,18 @@ static void lft_wr_v(lft_wr_t *w, uint64_t v)
     lft_wr_u8(w, (uint32_t)v);
 }
 
+/* IEEE-754 little-endian, byte by byte (no scratch in the frame). */
 static void lft_wr_f64(lft_wr_t *w, double d)
 {
-    uint8_t tmp[8];
-    lft_f64_put(tmp, d);
-    lft_wr_bytes(w, tmp, 8u);
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    for (unsigned i = 0; i < 8u; i++) {
+        lft_wr_u8(w, (uint32_t)(u >> (8u * i)) & 0xFFu);
+    }
 }
 
 /* A length-prefixed string; len was bounded by the caller (<= 64 KiB). */
-static void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
+LFT_ALWAYS_INLINE void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
 {
     lft_wr_v(w, len);
     lft_wr_bytes(w, s, (uint32_t)len);
@@ -137,7 +140,7 @@ static int lft_wr_over(const lft_wr_t *w)
 }
 
 /* A tagged key (keys are validated: at most LFT_KEY_MAX bytes). */
-static void lft_wr_key(lft_wr_t *w, uint32_t tag, const char *key)
+LFT_ALWAYS_INLINE void lft_wr_key(lft_wr_t *w, uint32_t tag, const char *key)
 {
     lft_wr_u8(w, tag);
     lft_wr_str(w, key, strlen(key));
@@ -416,20 +419,22 @@ typedef struct {
     uint8_t kind;
     uint8_t first_token;  /* UPDATE: completion start = time */
     uint8_t sampled_out;  /* allocate ids, count, write nothing */
+    uint8_t orphan;       /* END: its START is not in the ring (set by lft_emit) */
     uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
     uint32_t parent;
     uint32_t trace;       /* set to the new serial by a trace's START */
-    uint32_t observation; /* SCORE */
-    uint32_t start_hint;  /* END: where the START record was */
+    union {               /* by record type (a smaller descriptor in the frames) */
+        uint32_t observation; /* SCORE */
+        uint32_t start_hint;  /* END: where the START record was */
+        uint32_t seq;         /* UPDATE: set by lft_emit */
+    } by;
     int64_t time;
     const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
     const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
                              lft_obs_opts_t; may be NULL */
     /* set by lft_emit */
-    uint32_t seq;         /* UPDATE */
     uint32_t pos;         /* absolute position of the record written (0: none) */
     uint32_t truncated;   /* values cut */
-    uint8_t orphan;       /* END: its START is not in the ring */
 } lft_emit_t;
 
 static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
@@ -466,7 +471,7 @@ static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
         q = lft_varint_put32(q, e->trace);
         return lft_varint_put(q, time);
     case LFT_REC_UPDATE:
-        return lft_varint_put32(q, e->seq);
+        return lft_varint_put32(q, e->by.seq);
     case LFT_REC_END:
         q = lft_varint_put(q, time);
         if (e->orphan) {
@@ -476,7 +481,7 @@ static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
         return q;
     default: /* LFT_REC_SCORE */
         q = lft_varint_put32(q, e->trace);
-        q = lft_varint_put32(q, e->observation);
+        q = lft_varint_put32(q, e->by.observation);
         return lft_varint_put(q, time);
     }
 }
@@ -581,11 +586,13 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
         lft_port_unlock(st);
         return LFT_OK;
     }
-    e->seq = e->type == LFT_REC_UPDATE ? c->next_seq++ : 0u;
+    if (e->type == LFT_REC_UPDATE) {
+        e->by.seq = c->next_seq++;
+    }
     uint8_t *start = NULL;
     e->orphan = 0;
     if (e->type == LFT_REC_END) {
-        start = lft_ring_find_start(c, e->start_hint, e->serial);
+        start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         e->orphan = start == NULL;
     }
     uint32_t idx = lft_ring_room(c);
@@ -605,7 +612,7 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
          * then find the START again. */
         if (start != NULL && (c->tail_abs != tail_before || c->stats.moved != moved_before)) {
-            start = lft_ring_find_start(c, e->start_hint, e->serial);
+            start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         }
     }
     if (err == LFT_OK) {
@@ -742,8 +749,7 @@ static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent
     e->serial = 0;
     e->parent = parent != NULL ? parent->serial : 0u;
     e->trace = parent != NULL ? parent->trace_serial : 0u;
-    e->observation = 0;
-    e->start_hint = 0;
+    e->by.observation = 0;
     e->time = lft_client_now(c);
     e->name = name;
     e->opts = opts;
@@ -759,8 +765,7 @@ static void lft_emit_of(lft_emit_t *e, const lft_obs_t *h, lft_rec_type_t type, 
     e->serial = h->serial;
     e->parent = h->parent_serial;
     e->trace = h->trace_serial;
-    e->observation = 0;
-    e->start_hint = h->start_abs;
+    e->by.start_hint = h->start_abs;
     e->time = lft_client_now(h->client);
     e->name = NULL;
     e->opts = opts;
@@ -1192,7 +1197,7 @@ lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
     lft_emit_new(&e, client, NULL, LFT_REC_SCORE, LFT_KIND_TRACE, NULL, score);
     if (score->target != NULL) {
         e.trace = score->target->trace_serial;
-        e.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
+        e.by.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
         e.sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
     }
     return lft_emit(client, &e);

@@ -19,21 +19,6 @@ void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap)
     c->reading = 0;
 }
 
-uint32_t lft_record_serial(const uint8_t *p)
-{
-    /* at most 5 bytes (32 bits), inside the record */
-    const uint32_t len = lft_u16_get(p);
-    uint32_t v = 0;
-    for (uint32_t i = 0; i < 5u && LFT_REC_HDR + i < len; i++) {
-        const uint32_t b = p[LFT_REC_HDR + i];
-        v |= (b & 0x7Fu) << (7u * i);
-        if ((b & 0x80u) == 0) {
-            return (i == 4u && b > 0x0Fu) ? 0u : v;
-        }
-    }
-    return 0;
-}
-
 /* Free n bytes at the tail. */
 static void lft_ring_advance_tail(lft_client_t *c, uint32_t n)
 {
@@ -202,7 +187,11 @@ int lft_ring_free_idle(lft_client_t *c)
     return 0;
 }
 
-lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
+/* One reclaim step at the tail: free a gap, pad or released record; move a
+ * record of an open observation to the head (always possible); otherwise
+ * (a pending record of an ended observation) free it when drop_pending
+ * (LFT_DROP_OLDEST), counting it as overwritten, or report BLOCKED. */
+static lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
 {
     if (c->used == 0) {
         return LFT_STEP_EMPTY;

@@ -92,12 +92,6 @@ LFT_ALWAYS_INLINE uint32_t lft_ring_commit(lft_client_t *c, uint32_t n)
  */
 lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos);
 
-/* One reclaim step at the tail: free a gap, pad or released record; move a
- * record of an open observation to the head (always possible); otherwise
- * (a pending record of an ended observation) free it when drop_pending
- * (LFT_DROP_OLDEST), counting it as overwritten, or report BLOCKED. */
-lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending);
-
 /* One reclaim step of lft_reader_end (nothing is dropped): free a gap, pad
  * or released record at the tail; move a record of an open observation to
  * the head when the run of open records it starts is followed by something
@@ -132,8 +126,23 @@ LFT_ALWAYS_INLINE uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
     return c->buf + idx;
 }
 
-/* Serial (first body varint) of the record at p; 0 if malformed. */
-uint32_t lft_record_serial(const uint8_t *p);
+/* Serial (first body varint) of the record at p; 0 if malformed. Inlined:
+ * it is called in the ring walks of the record path. */
+LFT_ALWAYS_INLINE uint32_t lft_record_serial(const uint8_t *p)
+{
+    /* at most 5 bytes (32 bits), inside the record */
+    const uint32_t len = lft_u16_get(p);
+    uint32_t v = 0;
+    for (uint32_t i = 0; i < 5u && LFT_REC_HDR + i < len; i++) {
+        const uint32_t b = p[LFT_REC_HDR + i];
+        v |= (b & 0x7Fu) << (7u * i);
+        if ((b & 0x80u) == 0) {
+            return (i == 4u && b > 0x0Fu) ? 0u : v;
+        }
+    }
+    return 0;
+}
+
 
 /* Decode the record at p (absolute position pos) into rec, with flags (the
  * flags byte, read under the lock by the caller: producers set ENDED on
