@@ -828,41 +828,39 @@ LFT_NOINLINE static int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent, ui
     if (c == NULL || c->magic != LFT_CLIENT_MAGIC || c->instance != parent->instance) {
         return LFT_FAST_NO; /* lft_client_ok */
     }
-    const uint32_t up = parent->serial;
-    const uint32_t trace = parent->trace_serial;
     const uint64_t time = lft_zigzag_enc(lft_client_now(c));
     int done = LFT_FAST_NO;
-    uint32_t pos = 0;
     const uint32_t st = lft_port_lock();
     const uint32_t serial = c->next_serial;
-    const uint32_t room = lft_ring_room(c);
+    const uint32_t room = lft_ring_room_raw(c);
     if (serial != 0 && room > LFT_FAST_NEW_FIXED) {
         uint8_t *p = c->buf + c->head;
         uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, serial);
-        q = lft_varint_put32(q, up);
-        q = lft_varint_put32(q, trace);
+        q = lft_varint_put32(q, parent->serial);
+        q = lft_varint_put32(q, parent->trace_serial);
         q = lft_varint_put(q, time);
         /* the name: copied while measured, a one-byte length, never cut */
         uint32_t lim = room - (uint32_t)(q - p) - 2u;
         lim = lim < 0x7Fu ? lim : 0x7Fu;
         lim = lim < c->cfg.max_field_bytes ? lim : c->cfg.max_field_bytes;
-        uint32_t i = 0;
-        while (i < lim && name[i] != '\0') {
-            q[2 + i] = (uint8_t)name[i];
-            i++;
+        uint8_t *d = q + 2;
+        const uint8_t *const d_end = d + lim;
+        while (d < d_end && *name != '\0') {
+            *d++ = (uint8_t)*name++;
         }
-        if (name[i] == '\0') {
+        if (*name == '\0') {
             q[0] = LFT_F_NAME;
-            q[1] = (uint8_t)i;
+            q[1] = (uint8_t)(d - (q + 2));
             c->next_serial = serial + 1u;
-            pos = lft_fast_commit(c, p, q + 2 + i, type_kind);
+            const uint32_t pos = lft_fast_commit(c, p, d, type_kind);
+            if (obs != NULL) {
+                lft_obs_fill(obs, c, (uint8_t)(type_kind & 0x0Fu), serial, parent->trace_serial,
+                             parent->serial, pos, 0);
+            }
             done = LFT_OK;
         }
     }
     lft_port_unlock(st);
-    if (done == LFT_OK && obs != NULL) {
-        lft_obs_fill(obs, c, (uint8_t)(type_kind & 0x0Fu), serial, trace, up, pos, 0);
-    }
     return done;
 }
 
@@ -882,7 +880,7 @@ LFT_NOINLINE static int lft_fast_end(lft_obs_t *obs)
     const uint32_t hint = obs->start_abs;
     int done = LFT_FAST_NO;
     const uint32_t st = lft_port_lock();
-    const uint32_t room = lft_ring_room(c);
+    const uint32_t room = lft_ring_room_raw(c);
     if (room >= LFT_FAST_END_MAX && lft_ring_contains(c, hint)) {
         const uint32_t idx = lft_ring_index(c, hint);
         uint8_t *s = c->buf + idx;

@@ -45,22 +45,24 @@ LFT_ALWAYS_INLINE int lft_ring_contains(const lft_client_t *c, uint32_t pos)
     return (pos - c->tail_abs) < (c->head_abs - c->tail_abs);
 }
 
-/* Contiguous free bytes at the head (at most LFT_RECORD_MAX): where the next
- * record goes when it fits. Resets an empty ring to index 0 first. */
-LFT_ALWAYS_INLINE uint32_t lft_ring_room(lft_client_t *c)
+/* Contiguous free bytes at the head: where the next record goes when it
+ * fits. Resets an empty ring to index 0 first. */
+LFT_ALWAYS_INLINE uint32_t lft_ring_room_raw(lft_client_t *c)
 {
-    uint32_t room;
     if (c->used == 0) {
         c->head = 0;
         c->tail = 0;
     }
     if (c->used == c->cap) {
-        room = 0;
-    } else if (c->head >= c->tail) {
-        room = c->cap - c->head;
-    } else {
-        room = c->tail - c->head;
+        return 0;
     }
+    return c->head >= c->tail ? c->cap - c->head : c->tail - c->head;
+}
+
+/* lft_ring_room_raw, at most LFT_RECORD_MAX. */
+LFT_ALWAYS_INLINE uint32_t lft_ring_room(lft_client_t *c)
+{
+    const uint32_t room = lft_ring_room_raw(c);
     return room < LFT_RECORD_MAX ? room : LFT_RECORD_MAX;
 }
 
