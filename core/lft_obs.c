@@ -488,7 +488,8 @@ static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
 
 /* The header and prefix when fewer bytes than they may take are left: room
  * bytes at buf (kept out of lft_write_record's frame). */
-LFT_NOINLINE static void lft_wr_prefix_short(lft_wr_t *w, uint8_t *buf, uint32_t room, const lft_emit_t *e)
+LFT_NOINLINE static void lft_wr_prefix_short(lft_wr_t *w, uint8_t *buf, uint32_t room,
+                                             const lft_emit_t *e)
 {
     uint8_t tmp[LFT_PREFIX_MAX];
     const uint32_t hdr = room < LFT_REC_HDR ? room : LFT_REC_HDR;
@@ -809,8 +810,8 @@ LFT_ALWAYS_INLINE uint32_t lft_fast_commit(lft_client_t *c, uint8_t *p, const ui
 
 /* A START (of obs) or EVENT (obs NULL) record of type_kind under parent
  * (NULL: the current observation) named name: LFT_OK or LFT_FAST_NO. */
-LFT_NOINLINE static int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent, uint32_t type_kind,
-                        const char *name)
+LFT_NOINLINE static int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent,
+                                     uint32_t type_kind, const char *name)
 {
     if ((type_kind >> 4) == LFT_REC_START &&
         (obs == NULL || (obs->magic == LFT_OBS_MAGIC && ((obs->flags & LFT_OBSF_IN_CONTEXT) != 0 ||
