@@ -363,63 +363,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef LFT_FUZZ_STANDALONE
-/* Replay the files given (or, for a directory, the files in it). */
-#include <dirent.h>
-
-static int fuzz_replay_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *buf;
-    long len;
-    if (f == NULL) {
-        return -1;
-    }
-    if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return -1;
-    }
-    buf = (uint8_t *)malloc((size_t)len + 1u);
-    if (buf == NULL || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    LLVMFuzzerTestOneInput(buf, (size_t)len);
-    free(buf);
-    return 0;
-}
+#include "lft_fuzz_replay.h"
 
 int main(int argc, char **argv)
 {
-    int i;
-    unsigned long n = 0;
-    for (i = 1; i < argc; i++) {
-        DIR *dir = opendir(argv[i]);
-        if (dir != NULL) {
-            struct dirent *e;
-            while ((e = readdir(dir)) != NULL) {
-                char path[4096];
-                if (e->d_name[0] == '.') {
-                    continue;
-                }
-                if ((size_t)snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name) >= sizeof path ||
-                    fuzz_replay_file(path) != 0) {
-                    fprintf(stderr, "cannot read %s/%s\n", argv[i], e->d_name);
-                    closedir(dir);
-                    return 1;
-                }
-                n++;
-            }
-            closedir(dir);
-        } else if (fuzz_replay_file(argv[i]) == 0) {
-            n++;
-        } else {
-            fprintf(stderr, "cannot read %s\n", argv[i]);
-            return 1;
-        }
-    }
-    printf("fuzz_http: %lu inputs replayed, no invariant failed\n", n);
-    return 0;
+    return lft_fuzz_replay_main(argc, argv, "fuzz_http");
 }
 #endif
