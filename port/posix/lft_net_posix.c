@@ -185,11 +185,11 @@ static int lft_net_errno(void)
     return LFT_ERR_NET;
 }
 
-static int lft_net_posix_send(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout_ms)
+/* One send (out != NULL) or recv (into in) with the lft_port_net.h timeout
+ * rules: EINTR retried, poll() until the deadline, 0 = do not wait. */
+static int lft_net_posix_io(lft_net_posix_t *n, const uint8_t *out, uint8_t *in, size_t len, uint32_t timeout_ms)
 {
-    lft_net_posix_t *n = ctx;
-
-    if (buf == NULL || len == 0) {
+    if ((out == NULL && in == NULL) || len == 0) {
         return LFT_ERR_ARG;
     }
     if (n->fd < 0) {
@@ -200,7 +200,7 @@ static int lft_net_posix_send(void *ctx, const uint8_t *buf, size_t len, uint32_
     }
     uint64_t deadline = lft_net_now_ms() + timeout_ms;
     for (;;) {
-        ssize_t r = send(n->fd, buf, len, LFT_NET_SEND_FLAGS);
+        ssize_t r = out != NULL ? send(n->fd, out, len, LFT_NET_SEND_FLAGS) : recv(n->fd, in, len, 0);
         if (r >= 0) {
             return (int)r;
         }
@@ -213,7 +213,7 @@ static int lft_net_posix_send(void *ctx, const uint8_t *buf, size_t len, uint32_
         if (timeout_ms == 0) {
             return LFT_ERR_WOULD_BLOCK;
         }
-        int w = lft_net_wait(n->fd, POLLOUT, deadline);
+        int w = lft_net_wait(n->fd, out != NULL ? POLLOUT : POLLIN, deadline);
         if (w == 0) {
             return LFT_ERR_TIMEOUT;
         }
@@ -223,42 +223,20 @@ static int lft_net_posix_send(void *ctx, const uint8_t *buf, size_t len, uint32_
     }
 }
 
-static int lft_net_posix_recv(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
+static int lft_net_posix_send(void *ctx, const uint8_t *buf, size_t len, uint32_t timeout_ms)
 {
-    lft_net_posix_t *n = ctx;
-
-    if (buf == NULL || len == 0) {
+    if (buf == NULL) {
         return LFT_ERR_ARG;
     }
-    if (n->fd < 0) {
-        return LFT_ERR_CLOSED;
+    return lft_net_posix_io(ctx, buf, NULL, len, timeout_ms);
+}
+
+static int lft_net_posix_recv(void *ctx, uint8_t *buf, size_t len, uint32_t timeout_ms)
+{
+    if (buf == NULL) {
+        return LFT_ERR_ARG;
     }
-    if (len > (size_t)INT_MAX) {
-        len = (size_t)INT_MAX;
-    }
-    uint64_t deadline = lft_net_now_ms() + timeout_ms;
-    for (;;) {
-        ssize_t r = recv(n->fd, buf, len, 0);
-        if (r >= 0) {
-            return (int)r;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno != EAGAIN && errno != EWOULDBLOCK) {
-            return lft_net_errno();
-        }
-        if (timeout_ms == 0) {
-            return LFT_ERR_WOULD_BLOCK;
-        }
-        int w = lft_net_wait(n->fd, POLLIN, deadline);
-        if (w == 0) {
-            return LFT_ERR_TIMEOUT;
-        }
-        if (w < 0) {
-            return LFT_ERR_NET;
-        }
-    }
+    return lft_net_posix_io(ctx, NULL, buf, len, timeout_ms);
 }
 
 const lft_net_ops_t lft_net_posix_ops = {
