@@ -25,25 +25,14 @@
  *   cc -DLFT_FUZZ_STANDALONE -Icore -Itransports tests/fuzz/fuzz_http.c \
  *      transports/lft_http.c -o fuzz_http_replay && ./fuzz_http_replay corpus/
  */
-#if defined(LFT_FUZZ_STANDALONE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* opendir */
-#endif
+#include "lft_fuzz.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lft_http.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(cond)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 /* ======================================================= response parser */
 
@@ -363,8 +352,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef LFT_FUZZ_STANDALONE
-#include "lft_fuzz_replay.h"
-
 int main(int argc, char **argv)
 {
     return lft_fuzz_replay_main(argc, argv, "fuzz_http");

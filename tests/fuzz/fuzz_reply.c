@@ -22,9 +22,8 @@
  *      transports/lft_reply.c core/lft_json.c core/lft_text.c -o fuzz_reply_replay
  *   ./fuzz_reply_replay tests/fuzz/seeds_reply/
  */
-#if defined(LFT_FUZZ_STANDALONE) && !defined(_POSIX_C_SOURCE)
-#define _POSIX_C_SOURCE 200809L /* opendir */
-#endif
+#include "lft_fuzz.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +31,6 @@
 
 #include "lft_reply.h"
 #include "lft_text.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define FUZZ_CHECK(cond)                                                                  \
-    do {                                                                                  \
-        if (!(cond)) {                                                                    \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);  \
-            abort();                                                                      \
-        }                                                                                 \
-    } while (0)
 
 #define FUZZ_BIG_TOKENS 4096u
 
@@ -169,8 +158,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifdef LFT_FUZZ_STANDALONE
-#include "lft_fuzz_replay.h"
-
 int main(int argc, char **argv)
 {
     return lft_fuzz_replay_main(argc, argv, "fuzz_reply");

@@ -1,21 +1,38 @@
 /*
- * lft_fuzz_replay.h - the replay main of the libFuzzer targets in this
- * directory: built with -DLFT_FUZZ_STANDALONE, a target is a plain program
- * that runs LLVMFuzzerTestOneInput on every file named on its command line
- * (a directory stands for the files in it), as ctest does on the seeds.
- *
- * Include it after LLVMFuzzerTestOneInput is defined, then:
+ * lft_fuzz.h - what the libFuzzer targets in this directory share: the
+ * entry point's prototype, FUZZ_CHECK (abort with the failed invariant), and,
+ * built with -DLFT_FUZZ_STANDALONE, the replay main: a target is then a plain
+ * program that runs LLVMFuzzerTestOneInput on every file named on its
+ * command line (a directory stands for the files in it), as ctest does on
+ * the seeds:
  *     int main(int argc, char **argv) { return lft_fuzz_replay_main(argc, argv, "fuzz_http"); }
- * Returns 0 when every input was read and replayed (the target aborts on a
- * broken invariant), 1 when a file cannot be read.
+ * lft_fuzz_replay_main returns 0 when every input was read and replayed (the
+ * target aborts on a broken invariant), 1 when a file cannot be read.
+ * Include it first (it may define _POSIX_C_SOURCE for opendir).
  */
-#ifndef LFT_FUZZ_REPLAY_H
-#define LFT_FUZZ_REPLAY_H
+#ifndef LFT_FUZZ_H
+#define LFT_FUZZ_H
 
-#include <dirent.h>
+#if defined(LFT_FUZZ_STANDALONE) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L /* opendir */
+#endif
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define FUZZ_CHECK(cond)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond);  \
+            abort();                                                                      \
+        }                                                                                 \
+    } while (0)
+
+#ifdef LFT_FUZZ_STANDALONE
+#include <dirent.h>
 
 static int lft_fuzz_replay_file(const char *path)
 {
@@ -74,4 +91,5 @@ static int lft_fuzz_replay_main(int argc, char **argv, const char *name)
     return 0;
 }
 
-#endif /* LFT_FUZZ_REPLAY_H */
+#endif /* LFT_FUZZ_STANDALONE */
+#endif /* LFT_FUZZ_H */
