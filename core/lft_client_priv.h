@@ -38,6 +38,11 @@ lft_err_t lft_obs_check(const lft_obs_t *obs);
  * handle is counted. */
 lft_client_t *lft_obs_live_client(const lft_obs_t *obs);
 
+/* Fill a handle for a started observation (its START record at absolute
+ * position pos). */
+void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint8_t kind, uint32_t serial, uint32_t trace,
+                  uint32_t parent, uint32_t pos, int sampled_out);
+
 /* Microseconds since the client's monotonic epoch. */
 static inline int64_t lft_client_now(const lft_client_t *c)
 {
