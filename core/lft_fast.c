@@ -1,6 +1,7 @@
 /*
  * lft_fast.c - the fast record path: an observation start or an event with a
- * name and no options, an end without options.
+ * name and no options, an end without options (see lft_fast_priv.h), and the
+ * name-by-reference calls of lftrace.h that use it.
  */
 #include "lft_client_priv.h"
 #include "lft_codec_priv.h"
@@ -9,81 +10,146 @@
 #include "lft_record.h"
 #include "lft_ring_priv.h"
 
-/* Room a START or EVENT record takes besides its name's bytes: header, three
- * 32-bit varints, a 64-bit time, the name's tag and one-byte length. */
-#define LFT_FAST_NEW_FIXED (LFT_REC_HDR + 3u * 5u + 10u + 2u)
+/* Room a START or EVENT record may take besides its name field: header,
+ * three 32-bit varints, a 64-bit time. */
+#define LFT_FAST_NEW_BODY (LFT_REC_HDR + 3u * 5u + 10u)
 /* An END record without options: header, a 32-bit varint, a 64-bit time. */
 #define LFT_FAST_END_MAX (LFT_REC_HDR + 5u + 10u)
+/* A name field by reference: tag, length, pointer. */
+#define LFT_FAST_REF_LEN (2u + (uint32_t)sizeof(const char *))
+/* In lft_fast_record's tk: the name is by reference (its length in bits
+ * 16..23). */
+#define LFT_FAST_REF 0x100u
 
-/* Complete the record [p, q) written at the head and count it. */
-LFT_ALWAYS_INLINE uint32_t lft_fast_commit(lft_client_t *c, uint8_t *p, const uint8_t *q,
+/* Write the header of the record [p, p + len) of type_kind, take its bytes
+ * at the head and count it; returns its absolute position. */
+LFT_ALWAYS_INLINE uint32_t lft_fast_commit(lft_client_t *c, uint8_t *p, uint32_t len,
                                            uint32_t type_kind)
 {
-    const uint32_t len = (uint32_t)(q - p);
     lft_u16_put(p, len);
     p[2] = (uint8_t)type_kind;
     p[3] = 0;
     c->stats.recorded++;
     c->stats.pending_records++;
-    if ((type_kind >> 4) >= LFT_REC_END) { /* END, EVENT */
+    if (((type_kind >> 4) & 0x0Fu) >= LFT_REC_END) { /* END, EVENT */
         c->stats.completed++;
     }
     return lft_ring_commit(c, len);
 }
 
-int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent,
-                                     uint32_t type_kind, const char *name)
+/* The parent a new record of the fast path hangs under, or NULL when the
+ * general path must decide (no parent, a bad or sampled-out one). */
+LFT_ALWAYS_INLINE const lft_obs_t *lft_fast_parent(const lft_obs_t *parent)
 {
-    if ((type_kind >> 4) == LFT_REC_START &&
+    if (parent == NULL) {
+        parent = lft_context_current();
+        if (parent == NULL) {
+            return NULL;
+        }
+    }
+    if (parent->magic != LFT_OBS_MAGIC || parent->state == LFT_STATE_NONE ||
+        (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0) {
+        return NULL;
+    }
+    return parent;
+}
+
+/* The live client of handle h, or NULL (lft_client_ok, same instance). */
+LFT_ALWAYS_INLINE lft_client_t *lft_fast_client(const lft_obs_t *h)
+{
+    lft_client_t *c = h->client;
+    if (c == NULL || c->magic != LFT_CLIENT_MAGIC || c->instance != h->instance) {
+        return NULL;
+    }
+    return c;
+}
+
+/* The handle of an observation started by the fast path (lft_obs_fill with
+ * nothing sampled out), inlined: a handful of stores. */
+LFT_ALWAYS_INLINE void lft_fast_fill(lft_obs_t *obs, lft_client_t *c, uint32_t kind,
+                                     uint32_t serial, uint32_t trace, uint32_t parent, uint32_t pos)
+{
+    obs->client = c;
+    obs->ctx_prev = NULL;
+    obs->magic = LFT_OBS_MAGIC;
+    obs->instance = c->instance;
+    obs->serial = serial;
+    obs->trace_serial = trace;
+    obs->parent_serial = parent;
+    obs->start_abs = pos;
+    obs->kind = (uint8_t)kind;
+    obs->state = LFT_STATE_OPEN;
+    obs->flags = 0;
+}
+
+/* lft_fast_new; tk is type_kind, plus LFT_FAST_REF | len << 16 when the
+ * name is by reference. */
+LFT_NOINLINE static int lft_fast_record(lft_obs_t *obs, const lft_obs_t *parent, uint32_t tk,
+                                        const char *name)
+{
+    if ((tk & 0xF0u) == ((uint32_t)LFT_REC_START << 4) &&
         (obs == NULL || (obs->magic == LFT_OBS_MAGIC && ((obs->flags & LFT_OBSF_IN_CONTEXT) != 0 ||
                                                          obs->state == LFT_STATE_OPEN)))) {
         return LFT_FAST_NO; /* refused, or busy (lft_obs_busy) */
     }
-    if (parent == NULL) {
-        parent = lft_context_current();
-    }
-    if (name == NULL || parent == NULL || parent->magic != LFT_OBS_MAGIC ||
-        parent->state == LFT_STATE_NONE || (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0) {
+    parent = lft_fast_parent(parent);
+    if (parent == NULL || name == NULL) {
         return LFT_FAST_NO;
     }
-    lft_client_t *c = parent->client;
-    if (c == NULL || c->magic != LFT_CLIENT_MAGIC || c->instance != parent->instance) {
-        return LFT_FAST_NO; /* lft_client_ok */
+    lft_client_t *c = lft_fast_client(parent);
+    if (c == NULL) {
+        return LFT_FAST_NO;
     }
-    const uint64_t time = lft_zigzag_enc(lft_client_now(c));
-    int done = LFT_FAST_NO;
+    uint32_t pos = 0;
+    uint32_t serial = 0;
     const uint32_t st = lft_port_lock();
-    const uint32_t serial = c->next_serial;
     const uint32_t room = lft_ring_room_raw(c);
-    if (serial != 0 && room > LFT_FAST_NEW_FIXED) {
-        uint8_t *p = c->buf + c->head;
-        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, serial);
+    if (c->next_serial != 0 && room >= LFT_FAST_NEW_BODY + LFT_FAST_REF_LEN) {
+        uint8_t *const p = c->buf + c->head;
+        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, c->next_serial);
         q = lft_varint_put32(q, parent->serial);
         q = lft_varint_put32(q, parent->trace_serial);
-        q = lft_varint_put(q, time);
-        /* the name: copied while measured, a one-byte length, never cut */
-        uint32_t lim = room - (uint32_t)(q - p) - 2u;
-        lim = lim < 0x7Fu ? lim : 0x7Fu;
-        lim = lim < c->cfg.max_field_bytes ? lim : c->cfg.max_field_bytes;
-        uint8_t *d = q + 2;
-        const uint8_t *const d_end = d + lim;
-        while (d < d_end && *name != '\0') {
-            *d++ = (uint8_t)*name++;
-        }
-        if (*name == '\0') {
-            q[0] = LFT_F_NAME;
-            q[1] = (uint8_t)(d - (q + 2));
-            c->next_serial = serial + 1u;
-            const uint32_t pos = lft_fast_commit(c, p, d, type_kind);
-            if (obs != NULL) {
-                lft_obs_fill(obs, c, (uint8_t)(type_kind & 0x0Fu), serial, parent->trace_serial,
-                             parent->serial, pos, 0);
+        q = lft_varint_put(q, lft_zigzag_enc(lft_client_now(c)));
+        uint8_t *end = NULL;
+        if ((tk & LFT_FAST_REF) != 0) {
+            q[0] = LFT_F_NAME_REF;
+            q[1] = (uint8_t)(tk >> 16);
+            memcpy(q + 2, &name, sizeof name);
+            end = q + LFT_FAST_REF_LEN;
+        } else {
+            /* copied while measured, a one-byte length, never cut */
+            uint32_t lim = room - (uint32_t)(q - p) - 2u;
+            lim = lim < 0x7Fu ? lim : 0x7Fu;
+            lim = lim < c->cfg.max_field_bytes ? lim : c->cfg.max_field_bytes;
+            uint8_t *d = q + 2;
+            const uint8_t *const d_end = d + lim;
+            while (d < d_end && *name != '\0') {
+                *d++ = (uint8_t)*name++;
             }
-            done = LFT_OK;
+            if (*name == '\0') {
+                q[0] = LFT_F_NAME;
+                q[1] = (uint8_t)(d - (q + 2));
+                end = d;
+            }
+        }
+        if (end != NULL) {
+            serial = c->next_serial++;
+            pos = lft_fast_commit(c, p, (uint32_t)(end - p), tk);
         }
     }
     lft_port_unlock(st);
-    return done;
+    if (serial == 0) {
+        return LFT_FAST_NO;
+    }
+    if (obs != NULL) {
+        lft_fast_fill(obs, c, tk & 0x0Fu, serial, parent->trace_serial, parent->serial, pos);
+    }
+    return LFT_OK;
+}
+
+int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent, uint32_t type_kind, const char *name)
+{
+    return lft_fast_record(obs, parent, type_kind, name);
 }
 
 int lft_fast_end(lft_obs_t *obs)
@@ -92,35 +158,35 @@ int lft_fast_end(lft_obs_t *obs)
         obs->kind == LFT_KIND_TRACE || (obs->flags & LFT_OBSF_SAMPLED_OUT) != 0) {
         return LFT_FAST_NO;
     }
-    lft_client_t *c = obs->client;
-    if (c == NULL || c->magic != LFT_CLIENT_MAGIC || c->instance != obs->instance) {
-        return LFT_FAST_NO; /* lft_client_ok */
+    lft_client_t *c = lft_fast_client(obs);
+    if (c == NULL) {
+        return LFT_FAST_NO;
     }
-    const uint64_t time = lft_zigzag_enc(lft_client_now(c));
     const uint32_t hint = obs->start_abs;
+    const uint32_t serial = obs->serial;
     int done = LFT_FAST_NO;
     const uint32_t st = lft_port_lock();
-    const uint32_t room = lft_ring_room_raw(c);
-    if (room >= LFT_FAST_END_MAX && lft_ring_contains(c, hint)) {
+    if (lft_ring_room_raw(c) >= LFT_FAST_END_MAX && lft_ring_contains(c, hint)) {
         const uint32_t idx = lft_ring_index(c, hint);
-        uint8_t *s = c->buf + idx;
-        uint8_t *p = c->buf + c->head;
-        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, obs->serial);
+        uint8_t *const s = c->buf + idx;
+        uint8_t *const p = c->buf + c->head;
+        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, serial);
         const uint32_t n = (uint32_t)(q - p); /* header and serial */
-        /* what lft_ring_find_start accepts as the first record at the hint,
-         * its serial compared encoded */
-        uint32_t same = c->cap - idx >= LFT_REC_HDR;
+        /* what lft_ring_find_start accepts as the first record at the hint:
+         * a pending START inside the buffer and the ring, its serial
+         * compared encoded */
+        int same = c->cap - idx >= LFT_REC_HDR && (s[2] >> 4) == LFT_REC_START &&
+                   (s[3] & LFT_RECF_DONE) == 0;
         if (same) {
             const uint32_t len = lft_u16_get(s);
-            same = len >= n && len <= c->cap - idx && len <= c->head_abs - hint &&
-                   (s[2] >> 4) == LFT_REC_START && (s[3] & LFT_RECF_DONE) == 0;
+            same = len >= n && len <= c->cap - idx && len <= c->head_abs - hint;
         }
         for (uint32_t i = LFT_REC_HDR; same && i < n; i++) {
             same = s[i] == p[i];
         }
         if (same) {
-            q = lft_varint_put(q, time);
-            (void)lft_fast_commit(c, p, q, ((uint32_t)LFT_REC_END << 4) | obs->kind);
+            q = lft_varint_put(q, lft_zigzag_enc(lft_client_now(c)));
+            (void)lft_fast_commit(c, p, (uint32_t)(q - p), ((uint32_t)LFT_REC_END << 4) | obs->kind);
             s[3] |= LFT_RECF_ENDED;
             done = LFT_OK;
         }
@@ -132,3 +198,43 @@ int lft_fast_end(lft_obs_t *obs)
     return done;
 }
 
+/* ------------------------------------------------- names by reference */
+
+/* A name by reference: NUL-terminated, at most LFT_NAME_REF_MAX bytes. */
+LFT_ALWAYS_INLINE int lft_fast_ref_ok(const char *name, size_t len)
+{
+    return name != NULL && len <= LFT_NAME_REF_MAX && name[len] == '\0';
+}
+
+lft_err_t lft_span_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len)
+{
+    if (lft_fast_ref_ok(name, len) &&
+        lft_fast_record(obs, parent,
+                        ((uint32_t)LFT_REC_START << 4) | LFT_KIND_SPAN | LFT_FAST_REF | (uint32_t)len << 16,
+                        name) == LFT_OK) {
+        return LFT_OK;
+    }
+    return lft_span_start(obs, parent, name, NULL);
+}
+
+lft_err_t lft_generation_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len)
+{
+    if (lft_fast_ref_ok(name, len) &&
+        lft_fast_record(obs, parent,
+                        ((uint32_t)LFT_REC_START << 4) | LFT_KIND_GENERATION | LFT_FAST_REF | (uint32_t)len << 16,
+                        name) == LFT_OK) {
+        return LFT_OK;
+    }
+    return lft_generation_start(obs, parent, name, NULL);
+}
+
+lft_err_t lft_event_ref(lft_obs_t *parent, const char *name, size_t len)
+{
+    if (lft_fast_ref_ok(name, len) &&
+        lft_fast_record(NULL, parent,
+                        ((uint32_t)LFT_REC_EVENT << 4) | LFT_KIND_EVENT | LFT_FAST_REF | (uint32_t)len << 16,
+                        name) == LFT_OK) {
+        return LFT_OK;
+    }
+    return lft_event(parent, name, NULL);
+}

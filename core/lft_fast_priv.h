@@ -8,7 +8,8 @@
  * every check passes, nothing is sampled out, and the record fits the room
  * at the head (no wrap, no reclaim, no END search beyond the hint).
  * Otherwise they change nothing and return LFT_FAST_NO, and the caller runs
- * the general path, which also counts the errors.
+ * the general path, which also counts the errors. Their records have
+ * fixed-width bodies (LFT_RECF_FIXED).
  */
 #ifndef LFT_FAST_PRIV_H
 #define LFT_FAST_PRIV_H

@@ -3,6 +3,9 @@
  */
 #include "lft_record.h"
 
+#include <stddef.h>
+#include <string.h>
+
 #include "lft_client_priv.h"
 #include "lft_codec_priv.h"
 #include "lft_port.h"
@@ -175,6 +178,16 @@ int lft_field_next(lft_field_iter_t *it, lft_field_t *f)
         } else {
             f->d = lft_f64_get(it->p);
             it->p += 8;
+        }
+        break;
+    case LFT_F_NAME_REF:
+        if (it->end - it->p < (ptrdiff_t)(1u + sizeof f->str) || *it->p > LFT_NAME_REF_MAX) {
+            bad = -1;
+        } else {
+            f->tag = LFT_F_NAME;
+            f->str_len = *it->p;
+            memcpy(&f->str, it->p + 1, sizeof f->str);
+            it->p += 1u + sizeof f->str;
         }
         break;
     case LFT_F_META_BOOL:

@@ -110,7 +110,10 @@ typedef enum {
     LFT_F_SCORE_VALUE = 32,    /* f64 */
     LFT_F_SCORE_STRING = 33,   /* str */
     LFT_F_COMMENT = 34,        /* str */
-    LFT_F_SCORE_ID = 35        /* str */
+    LFT_F_SCORE_ID = 35,       /* str */
+    LFT_F_NAME_REF = 36        /* u8 length, a const char * (native): the name by reference
+                                  (lft_span_start_ref); lft_field_next returns it as
+                                  LFT_F_NAME */
 } lft_field_tag_t;
 
 /* A decoded record. Pointers point into the ring and stay valid until
@@ -154,7 +157,8 @@ void lft_field_iter_init(lft_field_iter_t *it, const lft_record_t *rec);
 
 /* Decode the next field into f. Returns 1 when a field was decoded, 0 at the
  * end, LFT_ERR_ARG when the bytes are malformed (never for records written
- * by this library; the check guards readers against corruption). */
+ * by this library; the check guards readers against corruption, except for
+ * the pointer of a LFT_F_NAME_REF, which cannot be checked). */
 int lft_field_next(lft_field_iter_t *it, lft_field_t *f);
 
 /* A record reader: one per client at a time. */

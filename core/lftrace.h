@@ -432,6 +432,38 @@ lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts);
  */
 lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *opts);
 
+/*
+ * Names by reference: the fastest recording calls, for names that are
+ * string literals. The record holds a pointer to the name instead of its
+ * bytes (fewer instructions, 2 + sizeof(char *) ring bytes whatever the
+ * length); exporters read the name through the pointer when they send it.
+ * name must be NUL-terminated with len == strlen(name) <= LFT_NAME_REF_MAX
+ * and stay unchanged at that address as long as the client is initialised:
+ * a literal, or a constant table in flash. Use them through LFT_SPAN_START,
+ * LFT_GENERATION_START and LFT_EVENT, which only accept a string literal of
+ * at most LFT_NAME_REF_MAX bytes (anything else does not compile) and pass
+ * its length. Otherwise they behave as lft_span_start, lft_generation_start
+ * and lft_event without options (same errors and counters); a name whose
+ * len does not match, or a call the fast path cannot take (the ring must
+ * wrap or make room), records a copy of the name instead.
+ */
+#define LFT_NAME_REF_MAX 127u
+
+lft_err_t lft_span_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len);
+lft_err_t lft_generation_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len);
+lft_err_t lft_event_ref(lft_obs_t *parent, const char *name, size_t len);
+
+/* The length of string literal lit, which must be at most LFT_NAME_REF_MAX
+ * bytes: a compile-time constant; "" lit "" refuses anything but a literal. */
+#define LFT_LITERAL_LEN(lit) \
+    (sizeof(char[sizeof("" lit "") <= LFT_NAME_REF_MAX + 1u ? 1 : -1]) * (sizeof(lit) - 1u))
+
+#define LFT_SPAN_START(obs, parent, lit) \
+    lft_span_start_ref((obs), (parent), "" lit "", LFT_LITERAL_LEN(lit))
+#define LFT_GENERATION_START(obs, parent, lit) \
+    lft_generation_start_ref((obs), (parent), "" lit "", LFT_LITERAL_LEN(lit))
+#define LFT_EVENT(parent, lit) lft_event_ref((parent), "" lit "", LFT_LITERAL_LEN(lit))
+
 /* ----------------------------------------------------------------- scores */
 
 /* Score data type. UNSET infers: string_value given -> CATEGORICAL, else NUMERIC. */

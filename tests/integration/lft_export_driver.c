@@ -145,7 +145,8 @@ static void flow_open_first(void)
     lft_obs_opts_t oo = { .input = LFT_TEXT("step 1") };
     check(lft_obs_start(&open_tool, &open_trace, LFT_KIND_TOOL, "tool-call", &oo), "tool");
     lft_obs_t quick = LFT_OBS_INIT;
-    check(lft_span_start(&quick, &open_trace, "quick", NULL), "quick");
+    /* its name by reference: the exporters read it through the pointer */
+    check(LFT_SPAN_START(&quick, &open_trace, "quick"), "quick");
     check(lft_obs_end(&quick, NULL), "quick end");
 }
 

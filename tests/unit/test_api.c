@@ -980,6 +980,73 @@ static void test_names(void)
     LFT_CHECK(lft_err_str((lft_err_t)1) != NULL && strcmp(lft_err_str((lft_err_t)1), "LFT_ERR_UNKNOWN") == 0);
 }
 
+/* ------------------------------------------------- names by reference */
+
+/* Names by reference (LFT_SPAN_START & co.): the record holds the literal's
+ * address, the reader returns it as an ordinary name, and everything the
+ * fast path cannot take is recorded as a copy, with lft_span_start's errors
+ * and counters. */
+static void test_names_by_reference(void)
+{
+    static const char long_name[] = "a-rather-long-span-name-for-a-firmware-step";
+    setup(1024);
+    lft_trace_t t;
+    lft_obs_t s, g, c, bad;
+    OK(lft_trace_start(&client, &t, "ref", NULL));
+    lft_test_clock_advance(7);
+    OK(LFT_SPAN_START(&s, &t, "a-rather-long-span-name-for-a-firmware-step"));
+    OK(LFT_GENERATION_START(&g, &s, "llm"));
+    OK(LFT_EVENT(&g, "token"));
+    /* refused like lft_event / lft_span_start: no current observation, no name */
+    LFT_CHECK_EQ(LFT_EVENT(NULL, "lost"), LFT_ERR_NO_CONTEXT);
+    LFT_CHECK_EQ(lft_span_start_ref(&bad, &t, NULL, 0), LFT_ERR_ARG);
+    OK(lft_span_start(&c, &t, long_name, NULL));
+    /* a length that does not match, or too long: copied */
+    OK(lft_span_start_ref(&bad, &t, long_name, 3));
+    OK(lft_obs_end(&bad, NULL));
+    OK(lft_obs_end(&g, NULL));
+    OK(lft_obs_end(&s, NULL));
+    OK(lft_obs_end(&c, NULL));
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.recorded, 10);
+    LFT_CHECK_EQ(st.dropped_invalid, 1); /* the NULL name; no context names no client */
+
+    LFT_CHECK_EQ(lft_tr_read(&client), 10);
+    LFT_CHECK_EQ(lft_tr_bad, 0);
+    const lft_record_t *rs = lft_tr_find(LFT_REC_START, s.serial);
+    const lft_record_t *rg = lft_tr_find(LFT_REC_START, g.serial);
+    const lft_record_t *rc = lft_tr_find(LFT_REC_START, c.serial);
+    const lft_record_t *rb = lft_tr_find(LFT_REC_START, bad.serial);
+    LFT_CHECK(rs != NULL && rg != NULL && rc != NULL && rb != NULL);
+    if (rs == NULL || rg == NULL || rc == NULL || rb == NULL) {
+        teardown();
+        return;
+    }
+    lft_field_t f;
+    LFT_CHECK(lft_tr_field(rs, LFT_F_NAME, 0, &f));
+    LFT_CHECK_STRN(f.str, f.str_len, long_name);
+    /* by reference: the name is the literal, outside the ring */
+    LFT_CHECK(f.str < (const char *)ring || f.str >= (const char *)ring + sizeof ring);
+    LFT_CHECK_EQ(lft_tr_nfields(rs, 0), 1);
+    LFT_CHECK_EQ(rs->kind, LFT_KIND_SPAN);
+    LFT_CHECK_EQ(rs->parent, t.serial);
+    LFT_CHECK_EQ(rs->trace, t.serial);
+    LFT_CHECK_EQ(rs->time_us, 7);
+    /* the same start copied takes the name's bytes; by reference a pointer */
+    LFT_CHECK_EQ(rc->len - rs->len, sizeof long_name - 1u - sizeof(const char *));
+    LFT_CHECK_FSTR(rc, LFT_F_NAME, 0, long_name);
+    LFT_CHECK_FSTR(rb, LFT_F_NAME, 0, long_name); /* copied: len 3 did not match */
+    LFT_CHECK(lft_tr_field(rb, LFT_F_NAME, 0, &f) && f.str >= (const char *)lft_tr_arena &&
+              f.str < (const char *)lft_tr_arena + sizeof lft_tr_arena);
+    LFT_CHECK_EQ(rg->kind, LFT_KIND_GENERATION);
+    LFT_CHECK_EQ(rg->parent, s.serial);
+    LFT_CHECK_FSTR(rg, LFT_F_NAME, 0, "llm");
+    const lft_record_t *ev = lft_tr_find_named(LFT_REC_EVENT, "token");
+    LFT_CHECK(ev != NULL && ev->parent == g.serial && ev->kind == LFT_KIND_EVENT);
+    LFT_CHECK(lft_tr_find_named(LFT_REC_EVENT, "lost") == NULL);
+    teardown();
+}
+
 /* ------------------------------------------- ids, time and context, briefly */
 
 static void test_ids_time_context_api(void)
@@ -1056,6 +1123,7 @@ int main(void)
     LFT_RUN(test_stats);
     LFT_RUN(test_config);
     LFT_RUN(test_names);
+    LFT_RUN(test_names_by_reference);
     LFT_RUN(test_ids_time_context_api);
     LFT_CHECK_EQ(lft_test_lock_depth(), 0);
     return LFT_TEST_REPORT();
