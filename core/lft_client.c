@@ -66,14 +66,37 @@ int lft_environment_valid(const char *env)
     return 1;
 }
 
+int lft_client_sample_threshold(double rate, uint64_t *threshold)
+{
+    uint64_t bits;
+    memcpy(&bits, &rate, sizeof bits);
+    if ((bits << 1) == 0 || bits == LFT_F64_ONE) { /* +-0 and 1 keep everything */
+        *threshold = UINT64_MAX;
+        return 0;
+    }
+    if ((bits >> 63) != 0 || bits > LFT_F64_ONE) { /* negative, above 1, infinite, NaN */
+        return -1;
+    }
+    /* rate = sig * 2^(e - 1075), so rate * 2^64 = sig * 2^(e - 1011), truncated */
+    const uint32_t e = (uint32_t)(bits >> 52);
+    const uint64_t sig = (bits & 0xFFFFFFFFFFFFFull) | (1ull << 52);
+    if (e >= 1011u) {
+        *threshold = sig << (e - 1011u); /* e <= 1022: below 2^64 */
+    } else {
+        *threshold = e != 0u && 1011u - e < 64u ? sig >> (1011u - e) : 0u;
+    }
+    return 0;
+}
+
 lft_err_t lft_client_init(lft_client_t *client, const lft_config_t *cfg)
 {
+    uint64_t threshold = 0;
     if (client == NULL || cfg == NULL) {
         return LFT_ERR_ARG;
     }
     if (cfg->ring == NULL || cfg->ring_size < LFT_RING_MIN || cfg->ring_size >= 0x80000000u ||
         (cfg->max_field_bytes != 0 && cfg->max_field_bytes < LFT_FIELD_MIN) ||
-        !(cfg->sample_rate >= 0.0 && cfg->sample_rate <= 1.0) ||
+        lft_client_sample_threshold(cfg->sample_rate, &threshold) != 0 ||
         (cfg->drop_policy != LFT_DROP_NEWEST && cfg->drop_policy != LFT_DROP_OLDEST) ||
         (cfg->environment != NULL && !lft_environment_valid(cfg->environment))) {
         return LFT_ERR_CONFIG;
@@ -96,11 +119,9 @@ lft_err_t lft_client_init(lft_client_t *client, const lft_config_t *cfg)
     if (client->cfg.max_field_bytes > LFT_RECORD_MAX) {
         client->cfg.max_field_bytes = LFT_RECORD_MAX;
     }
-    if (client->cfg.sample_rate == 0.0 || client->cfg.sample_rate >= 1.0) {
+    client->sample_threshold = threshold;
+    if (threshold == UINT64_MAX) {
         client->cfg.sample_rate = 1.0;
-        client->sample_threshold = UINT64_MAX;
-    } else {
-        client->sample_threshold = (uint64_t)(client->cfg.sample_rate * 18446744073709551616.0);
     }
     if (client->cfg.service_name == NULL) {
         client->cfg.service_name = "lftrace";

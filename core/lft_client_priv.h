@@ -63,6 +63,14 @@ static inline uint32_t lft_client_next_serial(lft_client_t *c)
     return s;
 }
 
+/* The IEEE-754 bits of 1.0. */
+#define LFT_F64_ONE 0x3FF0000000000000ull
+
+/* The sampling threshold of rate: trunc(rate * 2^64), UINT64_MAX for 0 (the
+ * default) and 1, computed from the double's bits so that no soft-float
+ * code is linked. Returns 0, or -1 when rate is outside [0, 1] or NaN. */
+int lft_client_sample_threshold(double rate, uint64_t *threshold);
+
 /* Keep-or-drop decision for a new trace (1 = keep). */
 int lft_client_sample(const lft_client_t *c, uint32_t trace_serial);
 

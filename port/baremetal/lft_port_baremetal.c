@@ -64,10 +64,11 @@ static void lft_bm_advance(void)
     const uint32_t now = lft_bm.cfg.ticks();
     const uint32_t delta = now - lft_bm.last; /* modulo 2^32: one wrap is fine */
     lft_bm.last = now;
-    switch (lft_bm.mode) {
-    case LFT_BM_US_COPY:
+    if (lft_bm.mode == LFT_BM_US_COPY) { /* the common 1 MHz timer first */
         lft_bm.us += delta;
-        break;
+        return;
+    }
+    switch (lft_bm.mode) {
     case LFT_BM_US_DIV:
         lft_bm.us += delta / lft_bm.factor;
         lft_bm.rem += delta % lft_bm.factor;

@@ -3,6 +3,7 @@
  * traceparent) and record times (monotonic offsets converted to wall-clock
  * time once, and whenever, the date is known).
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,9 +428,58 @@ static void test_time_set_rules(void)
     LFT_CHECK_EQ(lft_time_to_unix_us(&c, 0, &u), LFT_ERR_HANDLE);
 }
 
+/* The sampling threshold (computed from the double's bits, no soft-float)
+ * equals trunc(rate * 2^64) in the host's floating point, for edge values
+ * and 20000 random rates; everything outside [0, 1] is refused. */
+static void test_sample_threshold(void)
+{
+    static const double edges[] = {
+        0.5, 0.25, 0.1, 0.999999, 1e-3, 1e-9, 1e-300, 4.9e-324, 2.2250738585072014e-308,
+        0.9999999999999999, 1.0 / 3.0, 0.75, 5.421010862427522e-20, 5.421010862427522e-21,
+    };
+    static const double bad[] = { 1.0000000000000002, 2.0, -1e-300, -0.5, 1e300, -4.9e-324 };
+    lft_client_t c;
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0] + 20000u; i++) {
+        double r;
+        if (i < sizeof edges / sizeof edges[0]) {
+            r = edges[i];
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* uniform in (0, 1) and, every other draw, a tiny exponent */
+            r = (double)(x >> 11) / 9007199254740992.0;
+            if (i & 1u) {
+                r /= (double)(1ull << (x & 63u));
+            }
+            if (r == 0.0) {
+                continue;
+            }
+        }
+        init(&c, ring_b, sizeof ring_b, r);
+        LFT_CHECK_EQ(c.sample_threshold, (uint64_t)(r * 18446744073709551616.0));
+        OK(lft_client_deinit(&c));
+    }
+    const double keep_all[] = { 0.0, -0.0, 1.0 };
+    for (size_t i = 0; i < 3; i++) {
+        init(&c, ring_b, sizeof ring_b, keep_all[i]);
+        LFT_CHECK_EQ(c.sample_threshold, UINT64_MAX);
+        LFT_CHECK(c.cfg.sample_rate == 1.0);
+        OK(lft_client_deinit(&c));
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lft_config_t cfg = { .ring = ring_b, .ring_size = sizeof ring_b, .sample_rate = bad[i] };
+        LFT_CHECK_EQ(lft_client_init(&c, &cfg), LFT_ERR_CONFIG);
+    }
+    lft_config_t inf = { .ring = ring_b, .ring_size = sizeof ring_b, .sample_rate = HUGE_VAL };
+    LFT_CHECK_EQ(lft_client_init(&c, &inf), LFT_ERR_CONFIG);
+}
+
 int main(void)
 {
     LFT_RUN(test_ids_agree);
+    LFT_RUN(test_sample_threshold);
     LFT_RUN(test_ids_unique);
     LFT_RUN(test_ids_seeds);
     LFT_RUN(test_traceparent);
