@@ -166,6 +166,7 @@ lft_err_t lft_client_stats(lft_client_t *client, lft_stats_t *out)
         return LFT_ERR_HANDLE;
     }
     uint32_t st = lft_port_lock();
+    lft_ring_note_high_water(client);
     *out = client->stats;
     out->pending_bytes = client->used;
     lft_port_unlock(st);

@@ -10,11 +10,11 @@
 #include "lft_record.h"
 #include "lft_ring_priv.h"
 
-/* Room a START or EVENT record may take besides its name field: header,
- * three 32-bit varints, a 64-bit time. */
-#define LFT_FAST_NEW_BODY (LFT_REC_HDR + 3u * 5u + 10u)
-/* An END record without options: header, a 32-bit varint, a 64-bit time. */
-#define LFT_FAST_END_MAX (LFT_REC_HDR + 5u + 10u)
+/* A START or EVENT record besides its name field: header, serial, parent,
+ * trace, time (lft_record.h). */
+#define LFT_FAST_NEW_BODY (LFT_REC_HDR + 4u + 4u + 4u + 8u)
+/* An END record without options: header, serial, time. */
+#define LFT_FAST_END_LEN (LFT_REC_HDR + 4u + 8u)
 /* A name field by reference: tag, length, pointer. */
 #define LFT_FAST_REF_LEN (2u + (uint32_t)sizeof(const char *))
 /* In lft_fast_record's tk: the name is by reference (its length in bits
@@ -26,9 +26,7 @@
 LFT_ALWAYS_INLINE uint32_t lft_fast_commit(lft_client_t *c, uint8_t *p, uint32_t len,
                                            uint32_t type_kind)
 {
-    lft_u16_put(p, len);
-    p[2] = (uint8_t)type_kind;
-    p[3] = 0;
+    lft_rec_hdr_put(p, len, type_kind, 0);
     c->stats.recorded++;
     c->stats.pending_records++;
     if (((type_kind >> 4) & 0x0Fu) >= LFT_REC_END) { /* END, EVENT */
@@ -106,19 +104,16 @@ LFT_NOINLINE static int lft_fast_record(lft_obs_t *obs, const lft_obs_t *parent,
     const uint32_t room = lft_ring_room_raw(c);
     if (c->next_serial != 0 && room >= LFT_FAST_NEW_BODY + LFT_FAST_REF_LEN) {
         uint8_t *const p = c->buf + c->head;
-        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, c->next_serial);
-        q = lft_varint_put32(q, parent->serial);
-        q = lft_varint_put32(q, parent->trace_serial);
-        q = lft_varint_put(q, lft_zigzag_enc(lft_client_now(c)));
+        uint8_t *const q = p + LFT_FAST_NEW_BODY;
         uint8_t *end = NULL;
         if ((tk & LFT_FAST_REF) != 0) {
             q[0] = LFT_F_NAME_REF;
             q[1] = (uint8_t)(tk >> 16);
-            memcpy(q + 2, &name, sizeof name);
+            lft_ptr_put(q + 2, name);
             end = q + LFT_FAST_REF_LEN;
         } else {
             /* copied while measured, a one-byte length, never cut */
-            uint32_t lim = room - (uint32_t)(q - p) - 2u;
+            uint32_t lim = room - LFT_FAST_NEW_BODY - 2u;
             lim = lim < 0x7Fu ? lim : 0x7Fu;
             lim = lim < c->cfg.max_field_bytes ? lim : c->cfg.max_field_bytes;
             uint8_t *d = q + 2;
@@ -134,6 +129,10 @@ LFT_NOINLINE static int lft_fast_record(lft_obs_t *obs, const lft_obs_t *parent,
         }
         if (end != NULL) {
             serial = c->next_serial++;
+            lft_u32_put(p + LFT_REC_HDR, serial);
+            lft_u32_put(p + LFT_REC_HDR + 4u, parent->serial);
+            lft_u32_put(p + LFT_REC_HDR + 8u, parent->trace_serial);
+            lft_i64_put(p + LFT_REC_HDR + 12u, lft_client_now(c));
             pos = lft_fast_commit(c, p, (uint32_t)(end - p), tk);
         }
     }
@@ -166,27 +165,20 @@ int lft_fast_end(lft_obs_t *obs)
     const uint32_t serial = obs->serial;
     int done = LFT_FAST_NO;
     const uint32_t st = lft_port_lock();
-    if (lft_ring_room_raw(c) >= LFT_FAST_END_MAX && lft_ring_contains(c, hint)) {
+    if (lft_ring_room_raw(c) >= LFT_FAST_END_LEN && lft_ring_contains(c, hint)) {
         const uint32_t idx = lft_ring_index(c, hint);
         uint8_t *const s = c->buf + idx;
-        uint8_t *const p = c->buf + c->head;
-        uint8_t *q = lft_varint_put32(p + LFT_REC_HDR, serial);
-        const uint32_t n = (uint32_t)(q - p); /* header and serial */
-        /* what lft_ring_find_start accepts as the first record at the hint:
-         * a pending START inside the buffer and the ring, its serial
-         * compared encoded */
-        int same = c->cap - idx >= LFT_REC_HDR && (s[2] >> 4) == LFT_REC_START &&
-                   (s[3] & LFT_RECF_DONE) == 0;
-        if (same) {
-            const uint32_t len = lft_u16_get(s);
-            same = len >= n && len <= c->cap - idx && len <= c->head_abs - hint;
-        }
-        for (uint32_t i = LFT_REC_HDR; same && i < n; i++) {
-            same = s[i] == p[i];
-        }
-        if (same) {
-            q = lft_varint_put(q, lft_zigzag_enc(lft_client_now(c)));
-            (void)lft_fast_commit(c, p, (uint32_t)(q - p), ((uint32_t)LFT_REC_END << 4) | obs->kind);
+        /* the START is still at its hint: a pending START of serial there
+         * (its header and serial inside the buffer and the ring; a stale
+         * hint is rejected as lft_ring_find_start's walk would: by the
+         * type and the serial, see its residual-risk note) */
+        if (c->cap - idx >= LFT_REC_HDR + 4u && c->head_abs - hint >= LFT_REC_HDR + 4u &&
+            (s[2] >> 4) == LFT_REC_START && (s[3] & LFT_RECF_DONE) == 0 &&
+            lft_record_serial(s) == serial) {
+            uint8_t *const p = c->buf + c->head;
+            lft_u32_put(p + LFT_REC_HDR, serial);
+            lft_i64_put(p + LFT_REC_HDR + 4u, lft_client_now(c));
+            (void)lft_fast_commit(c, p, LFT_FAST_END_LEN, ((uint32_t)LFT_REC_END << 4) | obs->kind);
             s[3] |= LFT_RECF_ENDED;
             done = LFT_OK;
         }

@@ -458,32 +458,35 @@ static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
     lft_wr_id(w, LFT_F_SESSION_ID, s->session_id);
 }
 
-/* Write the body prefix before the fields (see lft_record.h, at most 35
+/* Write the body prefix before the fields (see lft_record.h, at most 20
  * bytes) at q; returns its end. */
-#define LFT_PREFIX_MAX 35u
+#define LFT_PREFIX_MAX 20u
 static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
 {
-    const uint64_t time = lft_zigzag_enc(e->time);
-    q = lft_varint_put32(q, e->serial);
+    lft_u32_put(q, e->serial);
     switch (e->type) {
     case LFT_REC_START:
     case LFT_REC_EVENT:
-        q = lft_varint_put32(q, e->parent);
-        q = lft_varint_put32(q, e->trace);
-        return lft_varint_put(q, time);
+        lft_u32_put(q + 4, e->parent);
+        lft_u32_put(q + 8, e->trace);
+        lft_i64_put(q + 12, e->time);
+        return q + 20;
     case LFT_REC_UPDATE:
-        return lft_varint_put32(q, e->by.seq);
+        lft_u32_put(q + 4, e->by.seq);
+        return q + 8;
     case LFT_REC_END:
-        q = lft_varint_put(q, time);
+        lft_i64_put(q + 4, e->time);
         if (e->orphan) {
-            q = lft_varint_put32(q, e->parent);
-            q = lft_varint_put32(q, e->trace);
+            lft_u32_put(q + 12, e->parent);
+            lft_u32_put(q + 16, e->trace);
+            return q + 20;
         }
-        return q;
+        return q + 12;
     default: /* LFT_REC_SCORE */
-        q = lft_varint_put32(q, e->trace);
-        q = lft_varint_put32(q, e->by.observation);
-        return lft_varint_put(q, time);
+        lft_u32_put(q + 4, e->trace);
+        lft_u32_put(q + 8, e->by.observation);
+        lft_i64_put(q + 12, e->time);
+        return q + 20;
     }
 }
 

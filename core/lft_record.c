@@ -11,33 +11,29 @@
 #include "lft_port.h"
 #include "lft_ring_priv.h"
 
-static int lft_get_u32(const uint8_t **p, const uint8_t *end, uint32_t *out)
+/* The body's fixed-width integers of each record type (lft_record.h):
+ * bytes before the fields. */
+static uint32_t lft_record_prefix_len(lft_rec_type_t type, uint8_t flags)
 {
-    uint64_t v;
-    if (lft_varint_get(p, end, &v) != 0 || v > UINT32_MAX) {
-        return -1;
+    switch (type) {
+    case LFT_REC_START:
+    case LFT_REC_EVENT:
+    case LFT_REC_SCORE:
+        return 4u + 4u + 4u + 8u;
+    case LFT_REC_UPDATE:
+        return 4u + 4u;
+    case LFT_REC_END:
+        return (flags & LFT_RECF_ORPHAN) != 0 ? 4u + 8u + 4u + 4u : 4u + 8u;
+    default:
+        return 0;
     }
-    *out = (uint32_t)v;
-    return 0;
-}
-
-static int lft_get_time(const uint8_t **p, const uint8_t *end, int64_t *out)
-{
-    uint64_t v;
-    if (lft_varint_get(p, end, &v) != 0) {
-        return -1;
-    }
-    *out = lft_zigzag_dec(v);
-    return 0;
 }
 
 int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t *rec)
 {
-    const uint8_t *end = p + lft_u16_get(p);
+    const uint32_t len = lft_u16_get(p);
     const uint8_t *q = p + LFT_REC_HDR;
-    int bad = 0;
-
-    rec->len = lft_u16_get(p);
+    rec->len = (uint16_t)len;
     rec->type = (lft_rec_type_t)(p[2] >> 4);
     rec->kind = (lft_kind_t)(p[2] & 0x0Fu);
     rec->flags = flags;
@@ -48,37 +44,36 @@ int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t
     rec->observation = 0;
     rec->seq = 0;
     rec->time_us = 0;
-    bad |= lft_get_u32(&q, end, &rec->serial);
+    const uint32_t prefix = lft_record_prefix_len(rec->type, flags);
+    if (prefix == 0 || len < LFT_REC_HDR + prefix) {
+        return -1;
+    }
+    rec->serial = lft_u32_get(q);
     switch (rec->type) {
     case LFT_REC_START:
     case LFT_REC_EVENT:
-        bad |= lft_get_u32(&q, end, &rec->parent);
-        bad |= lft_get_u32(&q, end, &rec->trace);
-        bad |= lft_get_time(&q, end, &rec->time_us);
-        break;
-    case LFT_REC_UPDATE:
-        bad |= lft_get_u32(&q, end, &rec->seq);
-        break;
-    case LFT_REC_END:
-        bad |= lft_get_time(&q, end, &rec->time_us);
-        if (rec->flags & LFT_RECF_ORPHAN) {
-            bad |= lft_get_u32(&q, end, &rec->parent);
-            bad |= lft_get_u32(&q, end, &rec->trace);
-        }
+        rec->parent = lft_u32_get(q + 4);
+        rec->trace = lft_u32_get(q + 8);
+        rec->time_us = lft_i64_get(q + 12);
         break;
     case LFT_REC_SCORE:
-        bad |= lft_get_u32(&q, end, &rec->trace);
-        bad |= lft_get_u32(&q, end, &rec->observation);
-        bad |= lft_get_time(&q, end, &rec->time_us);
+        rec->trace = lft_u32_get(q + 4);
+        rec->observation = lft_u32_get(q + 8);
+        rec->time_us = lft_i64_get(q + 12);
         break;
-    default:
-        return -1;
+    case LFT_REC_UPDATE:
+        rec->seq = lft_u32_get(q + 4);
+        break;
+    default: /* LFT_REC_END */
+        rec->time_us = lft_i64_get(q + 4);
+        if (flags & LFT_RECF_ORPHAN) {
+            rec->parent = lft_u32_get(q + 12);
+            rec->trace = lft_u32_get(q + 16);
+        }
+        break;
     }
-    if (bad) {
-        return -1;
-    }
-    rec->fields = q;
-    rec->fields_len = (uint32_t)(end - q);
+    rec->fields = q + prefix;
+    rec->fields_len = len - LFT_REC_HDR - prefix;
     return 0;
 }
 
@@ -186,7 +181,7 @@ int lft_field_next(lft_field_iter_t *it, lft_field_t *f)
         } else {
             f->tag = LFT_F_NAME;
             f->str_len = *it->p;
-            memcpy(&f->str, it->p + 1, sizeof f->str);
+            f->str = (const char *)lft_ptr_get(it->p + 1);
             it->p += 1u + sizeof f->str;
         }
         break;

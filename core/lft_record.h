@@ -2,18 +2,21 @@
  * lft_record.h - the binary record format in the ring, and the reader that
  * exporters and tests use to decode it.
  *
- * Record layout (all multi-byte integers are little-endian; "v" is an
- * unsigned LEB128 varint, "z" a zigzag varint):
+ * Record layout (multi-byte integers are little-endian). The body starts
+ * with fixed-width integers, u32 and i64 (times): one store each on the
+ * record path where unaligned access is allowed. Field values use "v", an
+ * unsigned LEB128 varint, and "z", a zigzag varint.
  *
  *   u16 len       whole record, header included
  *   u8  type      record type (high nibble) | observation kind (low nibble)
  *   u8  flags     LFT_RECF_*
  *   body          depends on the type:
- *     START   v serial, v parent, v trace, z time, fields   (trace: parent 0, trace = serial)
- *     UPDATE  v serial, v seq, fields
- *     END     v serial, z time, [v parent, v trace if LFT_RECF_ORPHAN], fields
- *     EVENT   v serial, v parent, v trace, z time, fields
- *     SCORE   v serial, v trace, v observation (0 = the trace), z time, fields
+ *     START   u32 serial, u32 parent, u32 trace, i64 time, fields
+ *             (a trace: parent 0, trace = serial)
+ *     UPDATE  u32 serial, u32 seq, fields
+ *     END     u32 serial, i64 time, [u32 parent, u32 trace if LFT_RECF_ORPHAN], fields
+ *     EVENT   u32 serial, u32 parent, u32 trace, i64 time, fields
+ *     SCORE   u32 serial, u32 trace, u32 observation (0 = the trace), i64 time, fields
  *   fields    a sequence of (u8 tag, value) until the end of the record; the
  *             value encoding is fixed by the tag (see lft_field_tag_t).
  *

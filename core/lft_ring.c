@@ -22,6 +22,7 @@ void lft_ring_init(lft_client_t *c, uint8_t *buf, uint32_t cap)
 /* Free n bytes at the tail. */
 static void lft_ring_advance_tail(lft_client_t *c, uint32_t n)
 {
+    lft_ring_note_high_water(c);
     c->tail += n;
     if (c->tail == c->cap) {
         c->tail = 0;
@@ -82,6 +83,7 @@ static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
 {
     uint32_t idx, pos;
     const uint32_t from = c->tail;
+    lft_ring_note_high_water(c);
     const uint32_t high_water = c->stats.ring_high_water;
     if (lft_ring_try_alloc(c, len, &idx, &pos)) {
         memcpy(c->buf + idx, c->buf + from, len);

@@ -77,10 +77,17 @@ LFT_ALWAYS_INLINE uint32_t lft_ring_commit(lft_client_t *c, uint32_t n)
     }
     c->head_abs += n;
     c->used += n;
+    return pos;
+}
+
+/* Bring stats.ring_high_water up to date. used only grows between frees,
+ * so the mark is taken lazily, just before bytes are freed (and when the
+ * stats are read) rather than on every commit of the record path. */
+LFT_ALWAYS_INLINE void lft_ring_note_high_water(lft_client_t *c)
+{
     if (c->used > c->stats.ring_high_water) {
         c->stats.ring_high_water = c->used;
     }
-    return pos;
 }
 
 /*
@@ -128,21 +135,11 @@ LFT_ALWAYS_INLINE uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
     return c->buf + idx;
 }
 
-/* Serial (first body varint) of the record at p; 0 if malformed. Inlined:
- * it is called in the ring walks of the record path. */
+/* Serial (the body's first u32) of the record at p; 0 if malformed.
+ * Inlined: it is called in the ring walks of the record path. */
 LFT_ALWAYS_INLINE uint32_t lft_record_serial(const uint8_t *p)
 {
-    /* at most 5 bytes (32 bits), inside the record */
-    const uint32_t len = lft_u16_get(p);
-    uint32_t v = 0;
-    for (uint32_t i = 0; i < 5u && LFT_REC_HDR + i < len; i++) {
-        const uint32_t b = p[LFT_REC_HDR + i];
-        v |= (b & 0x7Fu) << (7u * i);
-        if ((b & 0x80u) == 0) {
-            return (i == 4u && b > 0x0Fu) ? 0u : v;
-        }
-    }
-    return 0;
+    return lft_u16_get(p) >= LFT_REC_HDR + 4u ? lft_u32_get(p + LFT_REC_HDR) : 0u;
 }
 
 

@@ -54,8 +54,8 @@ void lft_port_unlock(uint32_t state)
 #endif
 }
 
-/* Account the ticks since the previous reading (nothing without a tick
- * source). Interrupts masked; inlined into its one caller. */
+/* Account the ticks since the previous reading for the modes other than
+ * LFT_BM_US_COPY (nothing without a tick source). Interrupts masked. */
 static void lft_bm_advance(void)
 {
     if (lft_bm.mode == LFT_BM_US_NONE) {
@@ -64,10 +64,6 @@ static void lft_bm_advance(void)
     const uint32_t now = lft_bm.cfg.ticks();
     const uint32_t delta = now - lft_bm.last; /* modulo 2^32: one wrap is fine */
     lft_bm.last = now;
-    if (lft_bm.mode == LFT_BM_US_COPY) { /* the common 1 MHz timer first */
-        lft_bm.us += delta;
-        return;
-    }
     switch (lft_bm.mode) {
     case LFT_BM_US_DIV:
         lft_bm.us += delta / lft_bm.factor;
@@ -125,8 +121,16 @@ void lft_baremetal_time_poll(void)
 uint64_t lft_port_time_mono_us(void)
 {
     const uint32_t st = lft_port_lock();
-    lft_bm_advance();
-    const uint64_t us = lft_bm.us;
+    uint64_t us;
+    if (lft_bm.mode == LFT_BM_US_COPY) { /* a 1 MHz timer: the record path's case */
+        const uint32_t now = lft_bm.cfg.ticks();
+        us = lft_bm.us + (now - lft_bm.last); /* modulo 2^32: one wrap is fine */
+        lft_bm.last = now;
+        lft_bm.us = us;
+    } else {
+        lft_bm_advance();
+        us = lft_bm.us;
+    }
     lft_port_unlock(st);
     return us;
 }

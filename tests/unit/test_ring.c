@@ -11,9 +11,8 @@
  * pending_bytes, ring_high_water and the bytes each lft_reader_end frees.
  *
  * Records are events under an ended trace, so no record of an open
- * observation is in the ring (nothing moves). The test clock never advances:
- * every time field is 0 and record sizes follow from the name length and
- * the serial alone.
+ * observation is in the ring (nothing moves). Record sizes follow from the
+ * name length alone (the body's integers are fixed-width).
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +22,9 @@
 #include "lft_test.h"
 
 #define RING_MAX 1024u
+/* The ended trace every test starts with: START "t" and END (see
+ * init_with_ended_trace). */
+#define TRACE_BYTES 43u
 static uint8_t ring[RING_MAX];
 static lft_client_t client;
 
@@ -36,11 +38,11 @@ static uint32_t vlen(uint64_t v)
     return n;
 }
 
-/* Bytes of an EVENT record: header, serial, parent, trace, time (0), then
- * the NAME field (tag, length, bytes). */
-static uint32_t event_size(uint32_t serial, uint32_t parent, uint32_t trace, uint32_t name_len)
+/* Bytes of an EVENT record: header, u32 serial, parent and trace, i64 time,
+ * then the NAME field (tag, length, bytes). */
+static uint32_t event_size(uint32_t name_len)
 {
-    return 4u + vlen(serial) + vlen(parent) + vlen(trace) + 1u + 1u + vlen(name_len) + name_len;
+    return 4u + 4u + 4u + 4u + 8u + 1u + vlen(name_len) + name_len;
 }
 
 /* The name of record k with length n: every byte depends on k and its index. */
@@ -99,12 +101,12 @@ static lft_trace_t init_with_ended_trace(uint32_t cap)
         n++;
     }
     LFT_CHECK_EQ(n, 2);
-    /* START "t": 4 + serial + parent + trace + time + tag + len + 't' = 11; END: 4 + 1 + 1 = 6 */
-    LFT_CHECK_EQ(lft_reader_end(&r), 17);
+    /* START "t": 4 + 20 + tag + len + 't' = 27; END: 4 + serial + time = 16 */
+    LFT_CHECK_EQ(lft_reader_end(&r), TRACE_BYTES);
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.pending_bytes, 0);
     LFT_CHECK_EQ(st.pending_records, 0);
-    LFT_CHECK_EQ(st.ring_high_water, 17);
+    LFT_CHECK_EQ(st.ring_high_water, TRACE_BYTES);
     return t;
 }
 
@@ -242,7 +244,7 @@ static void record(lft_trace_t *t, uint32_t n)
     char name[256];
     uint32_t k = next_k++;
     uint32_t serial = next_serial++; /* taken even when the record is refused */
-    uint32_t size = event_size(serial, 1, 1, n);
+    uint32_t size = event_size(n);
     make_name(k, n, name);
     mrec_t *e = m_alloc(size);
     lft_err_t err = lft_event(t, name, NULL);
@@ -328,20 +330,20 @@ static void wrap_model_run(uint32_t start_abs, uint32_t records)
 {
     const uint32_t cap = 512;
     lft_trace_t t = init_with_ended_trace(cap);
-    if (start_abs != 17u) {
+    if (start_abs != TRACE_BYTES) {
         /* white box: move the (empty) ring's absolute positions, as if
          * start_abs bytes had passed through it */
         client.head_abs = start_abs;
         client.tail_abs = start_abs;
     }
-    m_init(cap, start_abs, 17);
+    m_init(cap, start_abs, TRACE_BYTES);
     next_serial = 2;
     next_k = 0;
     uint32_t passes = 0;
     while (next_k < records) {
         uint32_t burst = 1u + lcg(7);
         for (uint32_t i = 0; i < burst; i++) {
-            /* mostly short names, sometimes long ones (records of 11..173 bytes) */
+            /* mostly short names, sometimes long ones (records of 27..189 bytes) */
             uint32_t n = lcg(4) == 0 ? 40u + lcg(120) : 1u + lcg(40);
             record(&t, n);
         }
@@ -381,7 +383,7 @@ static void wrap_model_run(uint32_t start_abs, uint32_t records)
  * end remainder, and the ring agrees with the model after every pass. */
 static void test_wrap_around_model(void)
 {
-    wrap_model_run(17, 4000);
+    wrap_model_run(TRACE_BYTES, 4000);
     LFT_CHECK(m.head_abs / 512u >= 50u);
 }
 
@@ -408,11 +410,11 @@ static void test_stale_hint_after_position_wrap(void)
     tname[60] = '\0';
     lft_trace_t t = LFT_OBS_INIT;
     lft_obs_t s = LFT_OBS_INIT;
-    LFT_CHECK_EQ(lft_trace_start(&client, &t, tname, NULL), LFT_OK); /* at 0, 70 bytes */
-    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);      /* at 70 */
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, tname, NULL), LFT_OK); /* at 0, 86 bytes */
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);      /* at 86 */
     LFT_CHECK_EQ(lft_event(&t, "e", NULL), LFT_OK);
     const uint32_t hint = s.start_abs;
-    LFT_CHECK_EQ(hint, 70);
+    LFT_CHECK_EQ(hint, 86);
     /* release the event: both STARTs move behind it, the hint goes stale */
     lft_reader_t r;
     lft_record_t rec;
@@ -422,16 +424,16 @@ static void test_stale_hint_after_position_wrap(void)
             LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
         }
     }
-    LFT_CHECK_EQ(lft_reader_end(&r), 11);
+    LFT_CHECK_EQ(lft_reader_end(&r), 27); /* the event */
     LFT_CHECK_EQ(stats().moved, 2);
-    LFT_CHECK_EQ(client.tail_abs, 95); /* the trace START's new place */
-    /* white box: 2^32 - 45 more bytes "pass" so that the stale hint lands
-     * 20 bytes into the trace START: inside its name ('A' 'A' reads as a
+    LFT_CHECK_EQ(client.tail_abs, 143); /* the trace START's new place */
+    /* white box: 2^32 - 87 more bytes "pass" so that the stale hint lands
+     * 30 bytes into the trace START: inside its name ('A' 'A' reads as a
      * length of 16705) */
-    const uint32_t delta = hint - 20u - client.tail_abs;
+    const uint32_t delta = hint - 30u - client.tail_abs;
     client.tail_abs += delta;
     client.head_abs += delta;
-    LFT_CHECK_EQ(hint - client.tail_abs, 20);
+    LFT_CHECK_EQ(hint - client.tail_abs, 30);
     LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);
     unsigned ended = 0, ends = 0;
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
@@ -487,10 +489,10 @@ static void event_of_size(lft_trace_t *t, uint32_t size)
     char name[256];
     uint32_t serial = next_serial++;
     uint32_t n = 0;
-    while (event_size(serial, 1, 1, n) < size) {
+    while (event_size(n) < size) {
         n++;
     }
-    LFT_CHECK_EQ(event_size(serial, 1, 1, n), size); /* sizes used here are reachable */
+    LFT_CHECK_EQ(event_size(n), size); /* sizes used here are reachable */
     make_name(serial, n, name);
     LFT_CHECK_EQ(lft_event(t, name, NULL), LFT_OK);
 }
@@ -516,7 +518,7 @@ static void test_end_remainders(void)
         event_of_size(&t, b);
         event_of_size(&t, c);
         LFT_CHECK_EQ(stats().pending_bytes, cap - rem); /* rem 0: exactly full */
-        /* 41 bytes: more than the rem bytes at the end, and index 0 is taken */
+        /* 56 bytes: more than the rem bytes at the end, and index 0 is taken */
         LFT_CHECK_EQ(lft_event(&t, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", NULL), LFT_ERR_RING_FULL);
         next_serial++;
         /* free A only */
@@ -560,21 +562,21 @@ static void test_reader(void)
     LFT_CHECK_EQ(lft_client_init(&client, &cfg), LFT_OK);
     lft_trace_t t = LFT_OBS_INIT;
     lft_obs_t s = LFT_OBS_INIT;
-    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);          /* 11 bytes */
-    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);             /* 14 bytes */
-    LFT_CHECK_EQ(lft_event(&s, "ev1", NULL), LFT_OK);                       /* 13 bytes */
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);          /* 27 bytes */
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);             /* 30 bytes */
+    LFT_CHECK_EQ(lft_event(&s, "ev1", NULL), LFT_OK);                       /* 29 bytes */
     lft_score_t sc;
     memset(&sc, 0, sizeof sc);
     sc.name = "q";
     sc.value = 0.5;
     sc.target = &t;
-    LFT_CHECK_EQ(lft_score(&client, &sc), LFT_OK);                          /* 22 bytes */
+    LFT_CHECK_EQ(lft_score(&client, &sc), LFT_OK);                          /* 38 bytes */
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
     o.level = LFT_LEVEL_WARNING;
-    LFT_CHECK_EQ(lft_obs_update(&s, &o), LFT_OK);                           /* 8 bytes */
-    LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);                            /* 6 bytes */
-    LFT_CHECK_EQ(stats().pending_bytes, 11u + 14u + 13u + 22u + 8u + 6u);
+    LFT_CHECK_EQ(lft_obs_update(&s, &o), LFT_OK);                           /* 14 bytes */
+    LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);                            /* 16 bytes */
+    LFT_CHECK_EQ(stats().pending_bytes, 27u + 30u + 29u + 38u + 14u + 16u);
     LFT_CHECK_EQ(stats().pending_records, 6);
 
     lft_reader_t r, busy;
@@ -590,7 +592,7 @@ static void test_reader(void)
     LFT_CHECK_EQ(n, 6);
     static const lft_rec_type_t types[] = { LFT_REC_START, LFT_REC_START, LFT_REC_EVENT,
                                             LFT_REC_SCORE, LFT_REC_UPDATE, LFT_REC_END };
-    static const uint16_t lens[] = { 11, 14, 13, 22, 8, 6 };
+    static const uint16_t lens[] = { 27, 30, 29, 38, 14, 16 };
     uint32_t pos = 0;
     for (unsigned i = 0; i < n; i++) {
         LFT_CHECK_EQ(recs[i].type, types[i]);
@@ -631,14 +633,14 @@ static void test_reader(void)
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.moved, 0);
     LFT_CHECK_EQ(st.pending_records, 6);
-    LFT_CHECK_EQ(st.pending_bytes, 74u + 14u); /* + "late" */
-    LFT_CHECK_EQ(st.ring_high_water, 88);
+    LFT_CHECK_EQ(st.pending_bytes, 154u + 30u); /* + "late" */
+    LFT_CHECK_EQ(st.ring_high_water, 184);
 
     /* next pass: the released event is not returned again, "late" is;
      * release everything but the open trace's START */
     static const lft_rec_type_t types2[] = { LFT_REC_START, LFT_REC_START, LFT_REC_SCORE,
                                              LFT_REC_UPDATE, LFT_REC_END, LFT_REC_EVENT };
-    static const uint32_t pos2[] = { 0, 11, 38, 60, 68, 74 };
+    static const uint32_t pos2[] = { 0, 27, 86, 124, 138, 154 };
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
     n = 0;
     while (lft_reader_next(&r, &rec) == 1) {
@@ -656,21 +658,21 @@ static void test_reader(void)
         n++;
     }
     LFT_CHECK_EQ(n, 6);
-    /* now the START moves (to 88, after "late") and everything behind it
+    /* now the START moves (to 184, after "late") and everything behind it
      * is freed: the event released last pass and the five released now */
-    LFT_CHECK_EQ(lft_reader_end(&r), 74u + 14u - 11u);
+    LFT_CHECK_EQ(lft_reader_end(&r), 154u + 30u - 27u);
     st = stats();
     LFT_CHECK_EQ(st.pending_records, 1);
-    LFT_CHECK_EQ(st.pending_bytes, 11);
+    LFT_CHECK_EQ(st.pending_bytes, 27);
     LFT_CHECK_EQ(st.moved, 1);
-    LFT_CHECK_EQ(st.ring_high_water, 88); /* a move does not raise it */
+    LFT_CHECK_EQ(st.ring_high_water, 184); /* a move does not raise it */
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
     LFT_CHECK_EQ(lft_reader_next(&r, &rec), 1);
     LFT_CHECK_EQ(rec.type, LFT_REC_START);
     LFT_CHECK_EQ(rec.serial, t.serial);
     LFT_CHECK_EQ(rec.flags, LFT_RECF_MOVED);
-    LFT_CHECK_EQ(rec.pos, 88);
-    LFT_CHECK_EQ(rec.len, 11);
+    LFT_CHECK_EQ(rec.pos, 184);
+    LFT_CHECK_EQ(rec.len, 27);
     const char *name = NULL;
     uint32_t nl = 0;
     LFT_CHECK(rec_name(&rec, &name, &nl));
@@ -682,7 +684,7 @@ static void test_reader(void)
     LFT_CHECK_EQ(lft_reader_end(&r), 0);
     LFT_CHECK_EQ(stats().moved, 1);
     LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
-    LFT_CHECK_EQ(release_all(), 11u + 6u);
+    LFT_CHECK_EQ(release_all(), 27u + 16u);
     st = stats();
     LFT_CHECK_EQ(st.pending_records, 0);
     LFT_CHECK_EQ(st.pending_bytes, 0);

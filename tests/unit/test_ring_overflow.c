@@ -2,12 +2,12 @@
  * test_ring_overflow.c - a full ring under both drop policies, with exact
  * counts computed from the record sizes.
  *
- * The test clock never advances, so every time field is 0 and a record's
- * size follows from its serial, parent, trace and fields alone:
- *   EVENT / START   4 + v(serial) + v(parent) + v(trace) + 1 + fields
- *   END             4 + v(serial) + 1 + fields
- *   UPDATE          4 + v(serial) + v(seq) + fields
- *   NAME field      1 + v(len) + len
+ * The body's leading integers are fixed-width (u32 serial, parent, trace,
+ * seq; i64 time), so a record's size follows from its type and fields alone:
+ *   EVENT / START   4 + 4 + 4 + 4 + 8 + fields   (header, serial, parent, trace, time)
+ *   END             4 + 4 + 8 + fields           (header, serial, time)
+ *   UPDATE          4 + 4 + 4 + fields           (header, serial, seq)
+ *   NAME field, a text field   1 + v(len) + len
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +16,7 @@
 #include "lft_record.h"
 #include "lft_test.h"
 
-static uint8_t ring[1024];
+static uint8_t ring[2048];
 static lft_client_t client;
 
 static uint32_t vlen(uint64_t v)
@@ -29,10 +29,22 @@ static uint32_t vlen(uint64_t v)
     return n;
 }
 
-/* START or EVENT record with only a name. */
-static uint32_t named_size(uint32_t serial, uint32_t parent, uint32_t trace, uint32_t name_len)
+/* A string field (the name, an input or output text): tag, length, bytes. */
+static uint32_t str_field(uint32_t len)
 {
-    return 4u + vlen(serial) + vlen(parent) + vlen(trace) + 1u + 1u + vlen(name_len) + name_len;
+    return 1u + vlen(len) + len;
+}
+
+/* START or EVENT record with only a name. */
+static uint32_t named_size(uint32_t name_len)
+{
+    return 4u + 4u + 4u + 4u + 8u + str_field(name_len);
+}
+
+/* END record with fields_len bytes of fields (0: no options). */
+static uint32_t end_size(uint32_t fields_len)
+{
+    return 4u + 4u + 8u + fields_len;
 }
 
 static void init(void *buf, size_t size, lft_drop_policy_t policy, uint32_t max_field)
@@ -88,11 +100,12 @@ static void snapshot(void)
             snap_n++;
         }
     }
-    /* nothing released: at most a pad or gap left at the tail is freed */
+    /* nothing released: at most a pad or gap left at the tail is freed,
+     * no longer than an event "ev000" (31 bytes) */
     uint32_t freed = lft_reader_end(&r);
     lft_stats_t after = stats();
     LFT_CHECK_EQ(freed, before.pending_bytes - after.pending_bytes);
-    LFT_CHECK(freed < 16u);
+    LFT_CHECK(freed <= named_size(5));
     LFT_CHECK_EQ(after.pending_records, before.pending_records);
     LFT_CHECK_EQ(snap_n, before.pending_records);
 }
@@ -133,14 +146,18 @@ static void check_accounting(void)
 
 static void test_drop_newest(void)
 {
-    const uint32_t cap = 512;
+    const uint32_t start = named_size(1);
+    const uint32_t ev = named_size(5); /* "ev000" */
+    const uint32_t end = end_size(0);
+    LFT_CHECK_EQ(start, 27);
+    LFT_CHECK_EQ(ev, 31);
+    LFT_CHECK_EQ(end, 16);
+    /* the START, 33 events and the trace's END fill it exactly */
+    const uint32_t cap = start + 33u * ev + end; /* 1066 */
+    LFT_CHECK(cap <= sizeof ring);
     init(ring, cap, LFT_DROP_NEWEST, 0);
     lft_trace_t t = LFT_OBS_INIT;
     LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
-    const uint32_t start = named_size(1, 0, 1, 1);
-    const uint32_t ev = named_size(2, 1, 1, 5); /* "ev000": serials stay below 128 */
-    LFT_CHECK_EQ(start, 11);
-    LFT_CHECK_EQ(ev, 15);
     const uint32_t fit = (cap - start) / ev; /* 33 */
     unsigned ok = 0, refused = 0;
     char name[16];
@@ -162,7 +179,7 @@ static void test_drop_newest(void)
     LFT_CHECK_EQ(st.dropped_ring_full, refused);
     LFT_CHECK_EQ(st.dropped_overwritten, 0);
     LFT_CHECK_EQ(st.pending_records, 1u + ok);
-    LFT_CHECK_EQ(st.pending_bytes, start + ok * ev); /* 506 */
+    LFT_CHECK_EQ(st.pending_bytes, start + ok * ev); /* 1050 */
     LFT_CHECK_EQ(st.ring_high_water, start + ok * ev);
     LFT_CHECK_EQ(st.moved, 0);
     /* the oldest records are present, in order, at their exact positions */
@@ -177,8 +194,8 @@ static void test_drop_newest(void)
         LFT_CHECK_EQ(snap[i].len, ev);
     }
     check_accounting();
-    /* the trace's END (6 bytes) fits exactly in the 6 bytes left */
-    LFT_CHECK_EQ(cap - stats().pending_bytes, 6);
+    /* the trace's END (16 bytes) fits exactly in the 16 bytes left */
+    LFT_CHECK_EQ(cap - stats().pending_bytes, end);
     LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
     st = stats();
     LFT_CHECK_EQ(st.pending_bytes, cap);
@@ -199,17 +216,20 @@ static void test_drop_newest(void)
  * (the START moves) so recording continues. */
 static void test_drop_newest_open_start_at_index0(void)
 {
-    const uint32_t cap = 256;
+    static const char tname[] = "a-trace-name-of-forty-eight-bytes-..............";
+    const uint32_t start = named_size((uint32_t)strlen(tname)); /* 74 */
+    const uint32_t ev = named_size(1);                          /* 27: "e" */
+    /* the START and 18 events "e" fill it exactly */
+    const uint32_t cap = start + 18u * ev; /* 560 */
     init(ring, cap, LFT_DROP_NEWEST, 0);
     lft_trace_t t = LFT_OBS_INIT;
-    static const char tname[] = "a-trace-name-of-forty-eight-bytes-..............";
     LFT_CHECK_EQ(lft_trace_start(&client, &t, tname, NULL), LFT_OK);
-    const uint32_t start = named_size(1, 0, 1, (uint32_t)strlen(tname)); /* 58 */
     unsigned ok = 0;
     while (lft_event(&t, "e", NULL) == LFT_OK) {
         ok++;
     }
-    LFT_CHECK_EQ(ok, (cap - start) / 11u); /* 18 events of 11 bytes: exactly full */
+    LFT_CHECK_EQ(ok, (cap - start) / ev); /* 18 events of 27 bytes: exactly full */
+    LFT_CHECK_EQ(ok, 18);
     LFT_CHECK_EQ(stats().pending_bytes, cap);
     lft_reader_t r;
     lft_record_t rec;
@@ -219,7 +239,7 @@ static void test_drop_newest_open_start_at_index0(void)
             LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
         }
     }
-    LFT_CHECK_EQ(lft_reader_end(&r), ok * 11u);
+    LFT_CHECK_EQ(lft_reader_end(&r), ok * ev);
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.pending_bytes, start);
     LFT_CHECK_EQ(st.pending_records, 1);
@@ -247,7 +267,13 @@ static void test_too_large(void)
     memset(&o, 0, sizeof o);
     o.input = LFT_TEXT_N(text, 600); /* kept whole (max_field_bytes 1024): > 512 */
     LFT_CHECK_EQ(lft_event(&t, "e", &o), LFT_ERR_TOO_LARGE);
-    o.input = LFT_TEXT_N(text, 512 - 11 - 14); /* 11 + 3 + 487: the 501 bytes left */
+    /* event "e" (27) + input tag and 2-byte length (3) + 455: the 485 bytes
+     * the START "t" (27) left */
+    const uint32_t left = 512u - named_size(1);
+    const uint32_t in_len = left - named_size(1) - 3u;
+    LFT_CHECK_EQ(in_len, 455);
+    LFT_CHECK_EQ(named_size(1) + str_field(in_len), left);
+    o.input = LFT_TEXT_N(text, in_len);
     LFT_CHECK_EQ(lft_event(&t, "e", &o), LFT_OK);
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.dropped_too_large, 1);
@@ -264,8 +290,8 @@ static void test_too_large(void)
     init(big_ring, sizeof big_ring, LFT_DROP_NEWEST, 65535);
     lft_trace_t t2 = LFT_OBS_INIT;
     LFT_CHECK_EQ(lft_trace_start(&client, &t2, "t", NULL), LFT_OK);
-    /* event: 4 + 3 varints + time + name "e" (3) + input tag + v(len) + len */
-    const uint32_t fixed = 4u + 1u + 1u + 1u + 1u + 3u + 1u + 3u;
+    /* event "e" (27) + input tag + 3-byte v(len) + len */
+    const uint32_t fixed = named_size(1) + 1u + 3u;
     o.input = LFT_TEXT_N(text, 65535u - fixed);
     LFT_CHECK_EQ(lft_event(&t2, "e", &o), LFT_OK); /* exactly 65535 bytes */
     o.input = LFT_TEXT_N(text, 65535u - fixed + 1u);
@@ -275,7 +301,7 @@ static void test_too_large(void)
     st = stats();
     LFT_CHECK_EQ(st.dropped_too_large, 2);
     LFT_CHECK_EQ(st.recorded, 2);
-    LFT_CHECK_EQ(st.pending_bytes, 11u + 65535u);
+    LFT_CHECK_EQ(st.pending_bytes, named_size(1) + 65535u);
     snapshot();
     LFT_CHECK_EQ(snap_n, 2);
     LFT_CHECK_EQ(snap[1].len, 65535);
@@ -298,11 +324,17 @@ static void test_too_large(void)
  * being moved forever. */
 static void test_end_when_full(void)
 {
-    init(ring, 256, LFT_DROP_NEWEST, 0);
+    const uint32_t tstart = named_size(1); /* 27 */
+    const uint32_t sstart = named_size(4); /* 30 */
+    const uint32_t ev = named_size(5);     /* 31 */
+    /* the two STARTs and 15 events leave exactly the room of an END
+     * without options (16) */
+    const uint32_t cap = tstart + sstart + 15u * ev + end_size(0); /* 538 */
+    init(ring, cap, LFT_DROP_NEWEST, 0);
     lft_trace_t t = LFT_OBS_INIT;
     lft_obs_t s = LFT_OBS_INIT;
-    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);    /* 11 */
-    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);       /* 14 */
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "span", NULL), LFT_OK);
     unsigned ok = 0;
     char name[16];
     for (;;) {
@@ -312,12 +344,15 @@ static void test_end_when_full(void)
         }
         ok++;
     }
-    LFT_CHECK_EQ(ok, (256u - 25u) / 15u); /* 15 */
-    LFT_CHECK_EQ(stats().pending_bytes, 25u + ok * 15u);
+    LFT_CHECK_EQ(ok, (cap - tstart - sstart) / ev);
+    LFT_CHECK_EQ(ok, 15);
+    LFT_CHECK_EQ(stats().pending_bytes, tstart + sstart + ok * ev);
+    LFT_CHECK_EQ(cap - stats().pending_bytes, end_size(0));
     LFT_CHECK_EQ(stats().dropped_ring_full, 1);
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
-    o.output = LFT_TEXT("done"); /* END of 12 bytes; 6 are free */
+    o.output = LFT_TEXT("done"); /* END of 22 bytes; 16 are free */
+    LFT_CHECK_EQ(end_size(str_field(4)), 22);
     LFT_CHECK_EQ(lft_obs_end(&s, &o), LFT_ERR_RING_FULL);
     LFT_CHECK_EQ(stats().dropped_ring_full, 2);
     LFT_CHECK_EQ(lft_obs_is_open(&s), 0);
@@ -350,11 +385,11 @@ static void test_end_when_full(void)
             LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
         }
     }
-    LFT_CHECK_EQ(lft_reader_end(&r), 14u + ok * 15u);
+    LFT_CHECK_EQ(lft_reader_end(&r), sstart + ok * ev);
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.moved, 1); /* the trace START, out of the way */
     LFT_CHECK_EQ(st.pending_records, 1);
-    LFT_CHECK_EQ(st.pending_bytes, 11);
+    LFT_CHECK_EQ(st.pending_bytes, tstart);
 }
 
 /* ------------------------------------------------------------ drop oldest */
@@ -454,8 +489,9 @@ static void test_drop_oldest(void)
     LFT_CHECK(st.ring_high_water <= cap);
     LFT_CHECK(st.pending_bytes <= cap);
     check_accounting();
-    /* room for one more of the newest: less free than an event + a gap */
-    LFT_CHECK(cap - st.pending_bytes < 16u + 16u);
+    /* room for one more of the newest: less free than an event + a gap
+     * (each at most an event "ev000", 31 bytes) */
+    LFT_CHECK(cap - st.pending_bytes < 2u * (named_size(5) + 1u));
 }
 
 /* A span ended right after DROP_OLDEST made room behind a run of open
@@ -500,9 +536,15 @@ static void test_drop_oldest_end_after_overwrite(void)
  * dropped (or moved in vain). */
 static void test_drop_oldest_only_open(void)
 {
-    init(ring, 256, LFT_DROP_OLDEST, 0);
+    const uint32_t tstart = named_size(1); /* 27 */
+    const uint32_t sstart = named_size(3); /* 29: "s00" */
+    /* the trace START and 18 spans leave exactly the room of the trace
+     * START (27 bytes, less than a span) at the end, where it moves when
+     * a span is dropped */
+    const uint32_t cap = tstart + 18u * sstart + tstart; /* 576 */
+    init(ring, cap, LFT_DROP_OLDEST, 0);
     lft_trace_t t = LFT_OBS_INIT;
-    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK); /* 11 */
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
     lft_obs_t spans[32];
     unsigned started = 0;
     char name[16];
@@ -510,24 +552,27 @@ static void test_drop_oldest_only_open(void)
         lft_obs_t fresh = LFT_OBS_INIT;
         spans[i] = fresh;
         snprintf(name, sizeof name, "s%02u", i);
-        lft_err_t err = lft_span_start(&spans[i], &t, name, NULL); /* 13 */
+        lft_err_t err = lft_span_start(&spans[i], &t, name, NULL);
         if (err != LFT_OK) {
             LFT_CHECK_EQ(err, LFT_ERR_RING_FULL);
             break;
         }
         started++;
     }
-    LFT_CHECK_EQ(started, (256u - 11u) / 13u); /* 18 */
+    LFT_CHECK_EQ(started, (cap - tstart) / sstart);
+    LFT_CHECK_EQ(started, 18);
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.dropped_ring_full, 1);
     LFT_CHECK_EQ(st.dropped_overwritten, 0);
     LFT_CHECK_EQ(st.moved, 0);
     LFT_CHECK_EQ(st.pending_records, started + 1u);
-    LFT_CHECK_EQ(st.pending_bytes, 11u + started * 13u);
-    /* an END too large for the 11 free bytes: refused, START marked */
+    LFT_CHECK_EQ(st.pending_bytes, tstart + started * sstart);
+    LFT_CHECK_EQ(cap - st.pending_bytes, tstart);
+    /* an END too large for the 27 free bytes: refused, START marked */
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
-    o.output = LFT_TEXT("twenty-bytes-output!"); /* END of 28 bytes */
+    o.output = LFT_TEXT("twenty-bytes-output!"); /* END of 38 bytes */
+    LFT_CHECK_EQ(end_size(str_field(20)), 38);
     LFT_CHECK_EQ(lft_obs_end(&spans[0], &o), LFT_ERR_RING_FULL);
     LFT_CHECK_EQ(lft_obs_is_open(&spans[0]), 0);
     st = stats();
@@ -539,7 +584,7 @@ static void test_drop_oldest_only_open(void)
     for (unsigned i = 1; i < snap_n; i++) {
         snprintf(name, sizeof name, "s%02u", i - 1u);
         LFT_CHECK(strcmp(snap_name[i], name) == 0);
-        LFT_CHECK_EQ(snap[i].pos, 11u + (i - 1u) * 13u);
+        LFT_CHECK_EQ(snap[i].pos, tstart + (i - 1u) * sstart);
         LFT_CHECK_EQ(snap[i].flags, i == 1 ? (LFT_RECF_ENDED | LFT_RECF_END_LOST) : 0);
     }
     /* now one record is not open (the ended s00): a new span takes its
@@ -572,18 +617,23 @@ static void test_drop_oldest_only_open(void)
  * refused (ring full) and the snapshot stays intact. */
 static void test_drop_oldest_reader_open(void)
 {
-    init(ring, 256, LFT_DROP_OLDEST, 0);
+    const uint32_t ev = named_size(5); /* 31: "ev000" */
+    /* 17 events and a 1-byte gap (too short for a pad) fill it */
+    const uint32_t cap = 17u * ev + 1u; /* 528 */
+    init(ring, cap, LFT_DROP_OLDEST, 0);
     lft_trace_t t = LFT_OBS_INIT;
     LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
     LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
-    LFT_CHECK_EQ(release_all(), 17);
+    const uint32_t trace_bytes = named_size(1) + end_size(0); /* 27 + 16 */
+    LFT_CHECK_EQ(release_all(), trace_bytes);
     char name[16];
     unsigned k = 0;
-    for (; k < 17; k++) { /* 17 x 15 = 255 bytes */
+    for (; k < 17; k++) { /* 17 x 31 = 527 bytes */
         snprintf(name, sizeof name, "ev%03u", k);
         LFT_CHECK_EQ(lft_event(&t, name, NULL), LFT_OK);
     }
-    LFT_CHECK_EQ(stats().pending_bytes, 255);
+    LFT_CHECK_EQ(stats().pending_bytes, 17u * ev);
+    LFT_CHECK_EQ(stats().pending_bytes, cap - 1u);
     lft_reader_t r;
     lft_record_t rec;
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
@@ -601,7 +651,7 @@ static void test_drop_oldest_reader_open(void)
         snprintf(name, sizeof name, "ev%03u", n);
         rec_name(&rec, got, sizeof got);
         LFT_CHECK(strcmp(got, name) == 0);
-        LFT_CHECK_EQ(rec.pos, 17u + n * 15u);
+        LFT_CHECK_EQ(rec.pos, trace_bytes + n * ev);
         n++;
     }
     LFT_CHECK_EQ(n, 17);
@@ -615,7 +665,7 @@ static void test_drop_oldest_reader_open(void)
     st = stats();
     LFT_CHECK_EQ(st.dropped_ring_full, 5);
     LFT_CHECK_EQ(st.recorded, 2u + 22u);
-    LFT_CHECK_EQ(st.ring_high_water, 256); /* 255 + the 1-byte gap at the wrap */
+    LFT_CHECK_EQ(st.ring_high_water, cap); /* 527 + the 1-byte gap at the wrap */
     snapshot();
     LFT_CHECK_EQ(snap_n, 17);
     LFT_CHECK_EQ((long)st.recorded - 2 - (long)st.dropped_overwritten - (long)snap_n, 0);
