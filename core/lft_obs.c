@@ -45,7 +45,7 @@ typedef struct {
 
 /* The next n bytes of the record: where to write them, or NULL when they do
  * not fit. Lengths stay far below 2^32 (each value is bounded). */
-static uint8_t *lft_wr_take(lft_wr_t *w, uint32_t n)
+LFT_ALWAYS_INLINE uint8_t *lft_wr_take(lft_wr_t *w, uint32_t n)
 {
     uint8_t *p = w->len + n <= w->room ? w->buf + w->len : NULL;
     w->len += n;
@@ -68,19 +68,27 @@ static void lft_wr_u8(lft_wr_t *w, uint32_t v)
     }
 }
 
+/* A varint of 32 bits (lengths, serials): measured, then written. */
+static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+{
+    uint32_t n = 1;
+    for (uint32_t x = v; x >= 0x80u; x >>= 7) {
+        n++;
+    }
+    uint8_t *p = lft_wr_take(w, n);
+    if (p != NULL) {
+        (void)lft_varint_put32(p, v);
+    }
+}
+
+/* A varint of 64 bits: the bytes above 32 bits first (as lft_varint_put). */
 static void lft_wr_v(lft_wr_t *w, uint64_t v)
 {
-    if (w->len + 10u > w->room) { /* near the end: measure it first */
-        uint32_t n = 1;
-        for (uint64_t x = v; x >= 0x80u; x >>= 7) {
-            n++;
-        }
-        if (w->len + n > w->room) {
-            w->len += n;
-            return;
-        }
+    while (v > 0xFFFFFFFFu) {
+        lft_wr_u8(w, ((uint32_t)v & 0x7Fu) | 0x80u);
+        v >>= 7;
     }
-    w->len = (uint32_t)(lft_varint_put(w->buf + w->len, v) - w->buf);
+    lft_wr_v32(w, (uint32_t)v);
 }
 
 /* IEEE-754 little-endian. */
@@ -92,48 +100,31 @@ static void lft_wr_f64(lft_wr_t *w, double d)
     }
 }
 
-/* A length-prefixed string; len was bounded by the caller (<= 64 KiB). */
-static void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
-{
-    lft_wr_v(w, len);
-    lft_wr_bytes(w, s, (uint32_t)len);
-}
+/* Exact strings (ids, keys; validated beforehand) are never cut. */
+#define LFT_EXACT UINT32_MAX
 
-/* A tagged exact string (an id or a key, validated beforehand). */
-static void lft_wr_key(lft_wr_t *w, uint32_t tag, const char *s)
+/* s, len bytes, as a length-prefixed string, cut at max bytes with the
+ * visible marker when longer. */
+static void lft_wr_string(lft_wr_t *w, const char *s, size_t len, uint32_t max)
 {
-    lft_wr_u8(w, tag);
-    lft_wr_str(w, s, strlen(s));
-}
-
-/* lft_wr_key when s is given. */
-static void lft_wr_id(lft_wr_t *w, uint32_t tag, const char *s)
-{
-    if (s != NULL) {
-        lft_wr_key(w, tag, s);
-    }
-}
-
-/* A text value, cut at max_text with the visible marker. */
-static void lft_wr_text_val(lft_wr_t *w, const char *s, size_t len)
-{
-    if (len <= w->max_text) {
-        lft_wr_str(w, s, len);
+    if (len <= max) {
+        lft_wr_v32(w, (uint32_t)len);
+        lft_wr_bytes(w, s, (uint32_t)len);
         return;
     }
-    size_t keep = lft_utf8_boundary(s, len, w->max_text - LFT_MARKER_LEN);
-    lft_wr_v(w, keep + LFT_MARKER_LEN);
-    lft_wr_bytes(w, s, (uint32_t)keep);
+    const uint32_t keep = (uint32_t)lft_utf8_boundary(s, len, max - LFT_MARKER_LEN);
+    lft_wr_v32(w, keep + LFT_MARKER_LEN);
+    lft_wr_bytes(w, s, keep);
     lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
     w->truncated++;
 }
 
-/* A tagged text value when s is given. */
-static void lft_wr_text(lft_wr_t *w, uint32_t tag, const char *s)
+/* A tagged string s when given: exact (max LFT_EXACT) or text (max_text). */
+static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max)
 {
     if (s != NULL) {
         lft_wr_u8(w, tag);
-        lft_wr_text_val(w, s, strlen(s));
+        lft_wr_string(w, s, strlen(s), max);
     }
 }
 
@@ -168,8 +159,7 @@ typedef struct {
 } lft_optf_t;
 
 /* The offsets fit the table's bytes. */
-typedef char lft_optf_offsets_fit[(sizeof(lft_obs_opts_t) <= 256u && sizeof(lft_trace_opts_t) <= 256u &&
-                                   sizeof(lft_score_t) <= 256u) ? 1 : -1];
+typedef char lft_optf_offsets_fit[(sizeof(lft_obs_opts_t) <= 256u && sizeof(lft_trace_opts_t) <= 256u) ? 1 : -1];
 
 #define LFT_F(op, tag, type, field) { (uint8_t)(op), (uint8_t)(tag), (uint8_t)offsetof(type, field), 0 }
 #define LFT_L(op, tag, type, field, n) \
@@ -244,14 +234,6 @@ static const lft_optf_t lft_trace_fields[] = {
     { LFT_OP_END, 0, 0, 0 }
 };
 
-/* The fields of lft_score_t after its value (lft_wr_score). */
-static const lft_optf_t lft_score_fields[] = {
-    LFT_F(LFT_OP_TEXT, LFT_F_COMMENT, lft_score_t, comment),
-    LFT_F(LFT_OP_ID, LFT_F_SCORE_ID, lft_score_t, id),
-    LFT_F(LFT_OP_ID, LFT_F_SESSION_ID, lft_score_t, session_id),
-    { LFT_OP_END, 0, 0, 0 }
-};
-
 /* The list of a list field at p (read with its own type). */
 static const void *lft_list_ptr(const uint8_t *p, uint32_t op)
 {
@@ -289,26 +271,15 @@ static const char *lft_opt_str(const uint8_t *p)
 
 /* ------------------------------------------------------- field writers */
 
-/* Input/output content: JSON that would be cut is kept as (cut) text. */
-static void lft_wr_content(lft_wr_t *w, const lft_content_t *c, uint32_t text_tag)
-{
-    if (c->type == LFT_CONTENT_NONE) {
-        return;
-    }
-    size_t len = lft_text_len(c->ptr, c->len);
-    int json = c->type == LFT_CONTENT_JSON && len <= w->max_text;
-    lft_wr_u8(w, text_tag + (json ? 1u : 0u));
-    lft_wr_text_val(w, c->ptr, len);
-}
-
-/* The n elements of a list field. A record that is already larger than any
+/* The n elements of list field f. A record that is already larger than any
  * can be stops early (it is refused as too large), so len never overflows. */
-static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, uint32_t op, uint32_t tag)
+static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_t *f)
 {
+    const uint32_t op = f->op;
     for (size_t i = 0; i < n && w->len <= LFT_RECORD_MAX; i++) {
         const lft_kv_t *kv = op == LFT_OP_KVS ? (const lft_kv_t *)list + i : NULL;
-        lft_wr_key(w, kv != NULL ? tag + (uint32_t)kv->type - LFT_VAL_STRING : tag,
-                   lft_list_key(list, op, i));
+        lft_wr_tagged(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
+                      lft_list_key(list, op, i), LFT_EXACT);
         if (op == LFT_OP_USAGE) {
             lft_wr_v(w, ((const lft_usage_t *)list)[i].count);
         } else if (op == LFT_OP_COST) {
@@ -316,7 +287,7 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, uint32_t op, ui
         } else if (kv != NULL) {
             switch (kv->type) {
             case LFT_VAL_STRING:
-                lft_wr_text_val(w, kv->v.s, strlen(kv->v.s));
+                lft_wr_string(w, kv->v.s, strlen(kv->v.s), w->max_text);
                 break;
             case LFT_VAL_INT:
                 lft_wr_v(w, lft_zigzag_enc(kv->v.i));
@@ -341,15 +312,21 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
         uint64_t v;
         switch (f->op) {
         case LFT_OP_TEXT:
-            lft_wr_text(w, f->tag, lft_opt_str(p));
+            lft_wr_tagged(w, f->tag, lft_opt_str(p), w->max_text);
             continue;
         case LFT_OP_ID:
         case LFT_OP_ENV:
-            lft_wr_id(w, f->tag, lft_opt_str(p));
+            lft_wr_tagged(w, f->tag, lft_opt_str(p), LFT_EXACT);
             continue;
-        case LFT_OP_CONTENT:
-            lft_wr_content(w, (const lft_content_t *)(const void *)p, f->tag);
+        case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
+            const lft_content_t *c = (const lft_content_t *)(const void *)p;
+            if (c->type != LFT_CONTENT_NONE) {
+                const size_t len = lft_text_len(c->ptr, c->len);
+                lft_wr_u8(w, f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u));
+                lft_wr_string(w, c->ptr, len, w->max_text);
+            }
             continue;
+        }
         case LFT_OP_TIME:
         case LFT_OP_U32:
             v = f->op == LFT_OP_TIME ? *(const uint64_t *)(const void *)p
@@ -369,8 +346,7 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
             }
             continue;
         default: /* lists */
-            lft_wr_list(w, lft_list_ptr(p, f->op), *(const size_t *)(const void *)(base + f->count),
-                        f->op, f->tag);
+            lft_wr_list(w, lft_list_ptr(p, f->op), *(const size_t *)(const void *)(base + f->count), f);
             continue;
         }
     }
@@ -382,16 +358,18 @@ static void lft_wr_score(lft_wr_t *w, const lft_score_t *s)
     if (type == LFT_SCORE_UNSET) {
         type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
     }
-    lft_wr_id(w, LFT_F_NAME, s->name);
+    lft_wr_tagged(w, LFT_F_NAME, s->name, LFT_EXACT);
     lft_wr_u8(w, LFT_F_SCORE_TYPE);
     lft_wr_u8(w, (uint32_t)type);
     if (type == LFT_SCORE_CATEGORICAL) {
-        lft_wr_text(w, LFT_F_SCORE_STRING, s->string_value);
+        lft_wr_tagged(w, LFT_F_SCORE_STRING, s->string_value, w->max_text);
     } else {
         lft_wr_u8(w, LFT_F_SCORE_VALUE);
         lft_wr_f64(w, s->value);
     }
-    lft_wr_opts(w, s, lft_score_fields);
+    lft_wr_tagged(w, LFT_F_COMMENT, s->comment, w->max_text);
+    lft_wr_tagged(w, LFT_F_SCORE_ID, s->id, LFT_EXACT);
+    lft_wr_tagged(w, LFT_F_SESSION_ID, s->session_id, LFT_EXACT);
 }
 
 /* ------------------------------------------------------------ checks */
@@ -583,8 +561,8 @@ static lft_err_t lft_check_opts(const void *opts, uint8_t kind)
 
 /* ---------------------------------------------------------------- records */
 
-/* What one recording call writes. Callers fill it with lft_emit_new or
- * lft_emit_of (and may set name, opts, ...); lft_emit does the rest. */
+/* What one recording call writes. The check functions fill it (with
+ * lft_emit_new for new records); lft_emit does the rest. */
 typedef struct {
     int64_t time;         /* set by lft_emit */
     lft_client_t *c;
@@ -620,26 +598,25 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
     w.max_text = e->c->cfg.max_field_bytes;
     w.truncated = 0;
     /* the body prefix (lft_record.h) */
-    const uint64_t time = lft_zigzag_enc(e->time);
-    lft_wr_v(&w, e->serial);
+    lft_wr_v32(&w, e->serial);
     if (e->type == LFT_REC_UPDATE) {
-        lft_wr_v(&w, e->by.seq);
+        lft_wr_v32(&w, e->by.seq);
     } else {
         if (e->type != LFT_REC_END) { /* START, EVENT: parent, trace; SCORE: trace, observation */
-            lft_wr_v(&w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
-            lft_wr_v(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
+            lft_wr_v32(&w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
+            lft_wr_v32(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
         }
-        lft_wr_v(&w, time);
+        lft_wr_v(&w, lft_zigzag_enc(e->time));
         if (e->flags != 0) { /* an orphan END */
-            lft_wr_v(&w, e->parent);
-            lft_wr_v(&w, e->trace);
+            lft_wr_v32(&w, e->parent);
+            lft_wr_v32(&w, e->trace);
         }
     }
-    lft_wr_text(&w, LFT_F_NAME, e->name);
+    lft_wr_tagged(&w, LFT_F_NAME, e->name, w.max_text);
     if (e->opts == NULL) {
         if (e->type == LFT_REC_UPDATE) {
             lft_wr_u8(&w, LFT_F_COMPLETION_START);
-            lft_wr_v(&w, time);
+            lft_wr_v(&w, lft_zigzag_enc(e->time));
         }
     } else if (e->type == LFT_REC_SCORE) {
         lft_wr_score(&w, e->opts);
@@ -704,8 +681,8 @@ static lft_err_t lft_emit(lft_emit_t *e)
             (void)lft_write_record(e, c->buf + idx, len);
         }
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
-         * find the START again. */
-        if (start != NULL) {
+         * find the START again (if it was found). */
+        if (e->type == LFT_REC_END && e->flags == 0) {
             start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         }
     }
@@ -831,41 +808,35 @@ static lft_err_t lft_parent_resolve(lft_obs_t **parent)
     return lft_obs_check(*parent);
 }
 
-/* e for a new record (START, EVENT, SCORE) of type_kind (record type << 4 |
- * kind) on client c under parent (NULL: none), without name or options. */
-static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent, uint32_t type_kind)
+/* The rest of e for a new record (START, EVENT, SCORE) on client c under
+ * parent (NULL: none); its type, kind, name and options are the caller's. */
+static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent)
 {
     e->c = c;
-    e->name = NULL;
-    e->opts = NULL;
     e->serial = 0;
     e->parent = parent != NULL ? parent->serial : 0u;
     e->trace = parent != NULL ? parent->trace_serial : 0u;
     e->by.observation = 0;
-    e->type = (uint8_t)(type_kind >> 4);
-    e->kind = (uint8_t)(type_kind & 0x0Fu);
     e->sampled_out = parent != NULL && (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
 }
 
-/* Start h (not NULL) from its START record e, written or sampled out. Kept
- * out of the callers' frames (its arguments take stack). */
-LFT_NOINLINE static void lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
+/* The callers of lft_emit check the call in a function of its own, kept
+ * out of their frame (which holds the descriptor): it returns LFT_OK with
+ * the descriptor filled, or the error, counted. */
+
+/* Start h (not NULL) from its START record e, written or sampled out;
+ * LFT_OK. Kept out of the callers' frames (its arguments take stack). */
+LFT_NOINLINE static lft_err_t lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
 {
     lft_obs_fill(h, e->c, e->kind, e->serial, e->trace, e->parent, e->by.pos, e->sampled_out);
-}
-
-/* The END (or UPDATE) of a trace or observation has been handed to the
- * ring: it is ended unless the call was refused before (sampled out counts
- * as written). */
-static int lft_end_taken(lft_err_t err)
-{
-    return err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE;
+    return LFT_OK;
 }
 
 /* ---------------------------------------------------------------- traces */
 
-lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
-                          const lft_trace_opts_t *opts)
+/* lft_trace_start's checks; e has its name and options. */
+LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t *client,
+                                              const lft_trace_t *trace)
 {
     if (client == NULL) {
         return LFT_ERR_ARG;
@@ -873,66 +844,92 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
     if (!lft_client_ok(client)) {
         return LFT_ERR_HANDLE;
     }
-    if (trace == NULL || name == NULL || lft_obs_busy(trace)) {
+    if (trace == NULL || e->name == NULL || lft_obs_busy(trace)) {
         return lft_refuse(client, LFT_ERR_ARG);
     }
-    lft_err_t err = lft_check_opts(opts, LFT_KIND_TRACE);
-    if (err == LFT_OK && opts != NULL && opts->name != NULL) {
+    const lft_trace_opts_t *o = e->opts;
+    lft_err_t err = lft_check_opts(o, LFT_KIND_TRACE);
+    if (err == LFT_OK && o != NULL && o->name != NULL) {
         err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
     }
     if (err != LFT_OK) {
         return lft_refuse(client, err);
     }
-    lft_emit_t e;
-    lft_emit_new(&e, client, NULL, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_TRACE);
-    e.name = name;
-    e.opts = opts;
-    err = lft_emit(&e);
-    if (err == LFT_OK) {
-        lft_obs_started(trace, &e);
-    }
-    return err;
+    lft_emit_new(e, client, NULL);
+    e->type = LFT_REC_START;
+    e->kind = LFT_KIND_TRACE;
+    return LFT_OK;
 }
 
-/* An UPDATE or END record (type) of the open handle h: a trace when
- * want_trace, else an observation; first_token: the first-token UPDATE
- * (opts NULL). */
-static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, lft_rec_type_t type, int want_trace,
-                              int first_token)
+lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
+                          const lft_trace_opts_t *opts)
 {
-    lft_err_t err = lft_check_open(h, want_trace);
+    lft_emit_t e;
+    e.name = name;
+    e.opts = opts;
+    lft_err_t err = lft_trace_start_check(&e, client, trace);
+    if (err == LFT_OK) {
+        err = lft_emit(&e);
+    }
+    return err == LFT_OK ? lft_obs_started(trace, &e) : err;
+}
+
+/* lft_write_of's how: the record type (UPDATE or END), and flags. */
+#define LFT_OF_TRACE 0x10u /* h is a trace (else an observation) */
+#define LFT_OF_FIRST 0x20u /* the first-token UPDATE (no options) */
+
+/* lft_write_of's checks; e has its options. LFT_NOTHING: an UPDATE without
+ * anything to update. */
+#define LFT_NOTHING 1
+LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, uint32_t how)
+{
+    const uint32_t type = how & 0x0Fu;
+    lft_err_t err = lft_check_open(h, (how & LFT_OF_TRACE) != 0);
     if (err != LFT_OK) {
         return lft_refuse(lft_obs_live_client(h), err);
     }
     lft_client_t *c = h->client;
-    err = lft_check_opts(opts, h->kind);
-    if (err == LFT_OK && first_token && !lft_kind_is_generation_like(h->kind)) {
+    err = lft_check_opts(e->opts, h->kind);
+    if (err == LFT_OK && (how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
         err = LFT_ERR_KIND;
     }
-    if (err == LFT_OK && type == LFT_REC_UPDATE && opts != NULL &&
-        (want_trace ? ((const lft_trace_opts_t *)opts)->timestamp_unix_us
-                    : ((const lft_obs_opts_t *)opts)->time_unix_us) != 0) {
+    if (err == LFT_OK && type == LFT_REC_UPDATE && e->opts != NULL &&
+        ((how & LFT_OF_TRACE) != 0 ? ((const lft_trace_opts_t *)e->opts)->timestamp_unix_us
+                                   : ((const lft_obs_opts_t *)e->opts)->time_unix_us) != 0) {
         err = LFT_ERR_ARG; /* times belong to start and end */
     }
     if (err != LFT_OK) {
         return lft_refuse(c, err);
     }
-    if (type == LFT_REC_UPDATE && opts == NULL && !first_token) {
-        return LFT_OK; /* nothing to update */
+    if (type == LFT_REC_UPDATE && e->opts == NULL && (how & LFT_OF_FIRST) == 0) {
+        return LFT_NOTHING;
     }
+    e->c = c;
+    e->name = NULL;
+    e->serial = h->serial;
+    e->parent = h->parent_serial;
+    e->trace = h->trace_serial;
+    e->by.start_hint = h->start_abs;
+    e->type = (uint8_t)type;
+    e->kind = h->kind;
+    e->sampled_out = (h->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    return LFT_OK;
+}
+
+/* An UPDATE or END record of the open trace or observation h (how:
+ * LFT_OF_*). */
+static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
+{
     lft_emit_t e;
-    e.c = c;
-    e.name = NULL;
     e.opts = opts;
-    e.serial = h->serial;
-    e.parent = h->parent_serial;
-    e.trace = h->trace_serial;
-    e.by.start_hint = h->start_abs;
-    e.type = (uint8_t)type;
-    e.kind = h->kind;
-    e.sampled_out = (h->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    err = lft_emit(&e);
-    if (type == LFT_REC_END && lft_end_taken(err)) {
+    const int checked = lft_write_of_check(&e, h, how);
+    if (checked != LFT_OK) {
+        return checked == LFT_NOTHING ? LFT_OK : (lft_err_t)checked;
+    }
+    const lft_err_t err = lft_emit(&e);
+    /* an END refused by the ring ends the handle too */
+    if (e.type == LFT_REC_END &&
+        (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
         h->state = LFT_STATE_ENDED;
     }
     return err;
@@ -940,25 +937,21 @@ static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, lft_rec_type_t typ
 
 lft_err_t lft_trace_update(lft_trace_t *trace, const lft_trace_opts_t *opts)
 {
-    return lft_write_of(trace, opts, LFT_REC_UPDATE, 1, 0);
+    return lft_write_of(trace, opts, LFT_REC_UPDATE | LFT_OF_TRACE);
 }
 
 lft_err_t lft_trace_end(lft_trace_t *trace, const lft_trace_opts_t *opts)
 {
-    return lft_write_of(trace, opts, LFT_REC_END, 1, 0);
+    return lft_write_of(trace, opts, LFT_REC_END | LFT_OF_TRACE);
 }
 
 /* ---------------------------------------------------------- observations */
 
-/* A START of obs (type_kind: record type << 4 | kind; an invalid kind as
- * LFT_KIND_TRACE) or an EVENT (obs NULL) when the fast path did not take
- * the call. */
-LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent, uint32_t type_kind,
-                                              const char *name, const lft_obs_opts_t *opts)
+/* lft_new_general's checks; e has its type, kind, name and options. */
+LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs, lft_obs_t *parent)
 {
-    const uint8_t kind = (uint8_t)(type_kind & 0x0Fu);
-    const int start = (type_kind >> 4) == LFT_REC_START;
-    if (name == NULL || (start && (obs == NULL || lft_obs_busy(obs)))) {
+    const int start = e->type == LFT_REC_START;
+    if (e->name == NULL || (start && (obs == NULL || lft_obs_busy(obs)))) {
         return lft_refuse(lft_obs_live_client(parent != NULL ? parent : lft_context_current()),
                           LFT_ERR_ARG);
     }
@@ -967,23 +960,34 @@ LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent,
         return lft_refuse(lft_obs_live_client(parent), err);
     }
     lft_client_t *c = parent->client;
-    if (start && (kind == LFT_KIND_TRACE || kind == LFT_KIND_EVENT)) {
+    if (start && (e->kind == LFT_KIND_TRACE || e->kind == LFT_KIND_EVENT)) {
         err = LFT_ERR_KIND;
     } else {
-        err = lft_check_opts(opts, kind);
+        err = lft_check_opts(e->opts, e->kind);
     }
     if (err != LFT_OK) {
         return lft_refuse(c, err);
     }
+    lft_emit_new(e, c, parent);
+    return LFT_OK;
+}
+
+/* A START of obs (type_kind: record type << 4 | kind; an invalid kind as
+ * LFT_KIND_TRACE) or an EVENT (obs NULL) when the fast path did not take
+ * the call. */
+LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent, uint32_t type_kind,
+                                              const char *name, const lft_obs_opts_t *opts)
+{
     lft_emit_t e;
-    lft_emit_new(&e, c, parent, type_kind);
+    e.type = (uint8_t)(type_kind >> 4);
+    e.kind = (uint8_t)(type_kind & 0x0Fu);
     e.name = name;
     e.opts = opts;
-    err = lft_emit(&e);
-    if (err == LFT_OK && obs != NULL) {
-        lft_obs_started(obs, &e);
+    lft_err_t err = lft_new_check(&e, obs, parent);
+    if (err == LFT_OK) {
+        err = lft_emit(&e);
     }
-    return err;
+    return err == LFT_OK && obs != NULL ? lft_obs_started(obs, &e) : err;
 }
 
 lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, const char *name,
@@ -1022,12 +1026,12 @@ lft_err_t lft_generation_start(lft_obs_t *obs, lft_obs_t *parent, const char *na
 
 lft_err_t lft_obs_update(lft_obs_t *obs, const lft_obs_opts_t *opts)
 {
-    return lft_write_of(obs, opts, LFT_REC_UPDATE, 0, 0);
+    return lft_write_of(obs, opts, LFT_REC_UPDATE);
 }
 
 lft_err_t lft_generation_first_token(lft_obs_t *obs)
 {
-    return lft_write_of(obs, NULL, LFT_REC_UPDATE, 0, 1);
+    return lft_write_of(obs, NULL, LFT_REC_UPDATE | LFT_OF_FIRST);
 }
 
 lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
@@ -1035,7 +1039,7 @@ lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
     if (opts == NULL && lft_fast_end(obs) == LFT_OK) {
         return LFT_OK;
     }
-    return lft_write_of(obs, opts, LFT_REC_END, 0, 0);
+    return lft_write_of(obs, opts, LFT_REC_END);
 }
 
 lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *opts)
@@ -1096,8 +1100,10 @@ static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *
     return LFT_OK;
 }
 
-lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
+/* lft_score's checks; e has its options (the score). */
+LFT_NOINLINE static lft_err_t lft_score_check(lft_emit_t *e, lft_client_t *client)
 {
+    const lft_score_t *score = e->opts;
     if (client == NULL) {
         return LFT_ERR_ARG;
     }
@@ -1111,13 +1117,22 @@ lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
     if (err != LFT_OK) {
         return lft_refuse(client, err);
     }
-    lft_emit_t e;
-    lft_emit_new(&e, client, NULL, ((uint32_t)LFT_REC_SCORE << 4) | LFT_KIND_TRACE);
-    e.opts = score;
+    lft_emit_new(e, client, NULL);
+    e->name = NULL;
+    e->type = LFT_REC_SCORE;
+    e->kind = LFT_KIND_TRACE;
     if (score->target != NULL) {
-        e.trace = score->target->trace_serial;
-        e.by.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
-        e.sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+        e->trace = score->target->trace_serial;
+        e->by.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
+        e->sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
     }
-    return lft_emit(&e);
+    return LFT_OK;
+}
+
+lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
+{
+    lft_emit_t e;
+    e.opts = score;
+    const lft_err_t err = lft_score_check(&e, client);
+    return err == LFT_OK ? lft_emit(&e) : err;
 }
