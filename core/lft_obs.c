@@ -3,9 +3,9 @@
  *
  * Every call: validate (outside the lock), then under the port lock
  * allocate a serial and ring space and write the record. The option structs
- * are checked and written through tables of their fields (lft_optf_t). The
- * record is written by the same function that measures it, so a record that
- * does not fit is measured exactly and written again where room was made.
+ * are written through tables of their fields (lft_optf_t). The record is
+ * written by the same function that measures it, so a record that does not
+ * fit is measured exactly and written again where room was made.
  *
  * The record path runs in interrupt handlers: frames are kept small. The
  * descriptor of a call (lft_emit_t) is in the frame of the function that
@@ -72,7 +72,7 @@ static void lft_wr_u8(lft_wr_t *w, uint32_t v)
 static void lft_wr_v32(lft_wr_t *w, uint32_t v)
 {
     uint32_t n = 1;
-    for (uint32_t x = v; x >= 0x80u; x >>= 7) {
+    for (uint32_t x = v >> 7; x != 0; x >>= 7) {
         n++;
     }
     uint8_t *p = lft_wr_take(w, n);
@@ -130,26 +130,23 @@ static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max
 
 /* ------------------------------------------------------- option tables */
 
-/* How a field of an option struct is checked and written. */
+/* How a field of an option struct is written (the checks are lft_check_opts'). */
 enum {
     LFT_OP_END = 0,  /* the end of a table */
     LFT_OP_TEXT,     /* const char *: text, cut at max_text; NULL: none */
-    LFT_OP_ID,       /* const char *: exact, not empty, at most LFT_ID_MAX; NULL: none */
-    LFT_OP_ENV,      /* const char *: an environment (lft_environment_valid), exact */
+    LFT_OP_ID,       /* const char *: exact (an id, an environment); NULL: none */
     LFT_OP_CONTENT,  /* lft_content_t: tag (text) or tag + 1 (valid JSON, not cut) */
-    LFT_OP_TIME,     /* uint64_t Unix microseconds, at least 2020; 0: none */
+    LFT_OP_TIME,     /* uint64_t Unix microseconds; 0: none */
     LFT_OP_U32,      /* uint32_t, written as a varint; 0: none */
     LFT_OP_LEVEL,    /* lft_level_t, a byte; UNSET: none */
     LFT_OP_PUBLIC,   /* lft_bool_t, a byte 0/1; UNSET: none */
     /* lists: a pointer (NULL only when the count is 0) and a size_t count;
      * every element starts with its key, written exact after the tag */
     LFT_OP_KVS,      /* lft_kv_t: tag + type - LFT_VAL_STRING, key, value */
-    LFT_OP_USAGE,    /* lft_usage_t: tag, key, v count (at most INT64_MAX) */
-    LFT_OP_COST,     /* lft_cost_t: tag, key, f64 usd (finite, not negative) */
+    LFT_OP_USAGE,    /* lft_usage_t: tag, key, v count */
+    LFT_OP_COST,     /* lft_cost_t: tag, key, f64 usd */
     LFT_OP_TAGS      /* const char *: tag, the string (a key) */
 };
-/* With a list op in a check table: only check that the pointer is given. */
-#define LFT_OP_NONNULL 0x80u
 
 typedef struct {
     uint8_t op;    /* LFT_OP_* */
@@ -165,26 +162,7 @@ typedef char lft_optf_offsets_fit[(sizeof(lft_obs_opts_t) <= 256u && sizeof(lft_
 #define LFT_L(op, tag, type, field, n) \
     { (uint8_t)(op), (uint8_t)(tag), (uint8_t)offsetof(type, field), (uint8_t)offsetof(type, n) }
 
-/* lft_obs_opts_t: the order errors are looked for in (lft_check_obs_opts
- * first checks the generation fields against the kind), then the order the
- * fields are written in. */
-static const lft_optf_t lft_obs_checks[] = {
-    LFT_F(LFT_OP_LEVEL, 0, lft_obs_opts_t, level),
-    LFT_F(LFT_OP_CONTENT, 0, lft_obs_opts_t, input),
-    LFT_F(LFT_OP_CONTENT, 0, lft_obs_opts_t, output),
-    LFT_L(LFT_OP_KVS, 0, lft_obs_opts_t, metadata, metadata_count),
-    LFT_L(LFT_OP_KVS, 0, lft_obs_opts_t, model_parameters, model_parameters_count),
-    LFT_F(LFT_OP_ID, 0, lft_obs_opts_t, model),
-    LFT_F(LFT_OP_ID, 0, lft_obs_opts_t, prompt_name),
-    LFT_F(LFT_OP_TIME, 0, lft_obs_opts_t, time_unix_us),
-    LFT_F(LFT_OP_TIME, 0, lft_obs_opts_t, completion_start_unix_us),
-    LFT_L(LFT_OP_USAGE | LFT_OP_NONNULL, 0, lft_obs_opts_t, usage, usage_count),
-    LFT_L(LFT_OP_COST | LFT_OP_NONNULL, 0, lft_obs_opts_t, cost, cost_count),
-    LFT_L(LFT_OP_USAGE, 0, lft_obs_opts_t, usage, usage_count),
-    LFT_L(LFT_OP_COST, 0, lft_obs_opts_t, cost, cost_count),
-    { LFT_OP_END, 0, 0, 0 }
-};
-
+/* lft_obs_opts_t, in the order the fields are written in. */
 static const lft_optf_t lft_obs_fields[] = {
     LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_obs_opts_t, input),
     LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_obs_opts_t, output),
@@ -205,19 +183,6 @@ static const lft_optf_t lft_obs_fields[] = {
 };
 
 /* lft_trace_opts_t, likewise. */
-static const lft_optf_t lft_trace_checks[] = {
-    LFT_F(LFT_OP_ID, 0, lft_trace_opts_t, user_id),
-    LFT_F(LFT_OP_ID, 0, lft_trace_opts_t, session_id),
-    LFT_F(LFT_OP_CONTENT, 0, lft_trace_opts_t, input),
-    LFT_F(LFT_OP_CONTENT, 0, lft_trace_opts_t, output),
-    LFT_L(LFT_OP_KVS, 0, lft_trace_opts_t, metadata, metadata_count),
-    LFT_F(LFT_OP_TIME, 0, lft_trace_opts_t, timestamp_unix_us),
-    LFT_L(LFT_OP_TAGS, 0, lft_trace_opts_t, tags, tags_count),
-    LFT_F(LFT_OP_ENV, 0, lft_trace_opts_t, environment),
-    LFT_F(LFT_OP_PUBLIC, 0, lft_trace_opts_t, is_public),
-    { LFT_OP_END, 0, 0, 0 }
-};
-
 static const lft_optf_t lft_trace_fields[] = {
     LFT_F(LFT_OP_TEXT, LFT_F_NAME, lft_trace_opts_t, name),
     LFT_F(LFT_OP_ID, LFT_F_USER_ID, lft_trace_opts_t, user_id),
@@ -228,7 +193,7 @@ static const lft_optf_t lft_trace_fields[] = {
     LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_trace_opts_t, output),
     LFT_F(LFT_OP_TEXT, LFT_F_RELEASE, lft_trace_opts_t, release),
     LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_trace_opts_t, version),
-    LFT_F(LFT_OP_ENV, LFT_F_ENVIRONMENT, lft_trace_opts_t, environment),
+    LFT_F(LFT_OP_ID, LFT_F_ENVIRONMENT, lft_trace_opts_t, environment),
     LFT_F(LFT_OP_PUBLIC, LFT_F_PUBLIC, lft_trace_opts_t, is_public),
     LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_trace_opts_t, timestamp_unix_us),
     { LFT_OP_END, 0, 0, 0 }
@@ -312,11 +277,10 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
         uint64_t v;
         switch (f->op) {
         case LFT_OP_TEXT:
-            lft_wr_tagged(w, f->tag, lft_opt_str(p), w->max_text);
-            continue;
         case LFT_OP_ID:
-        case LFT_OP_ENV:
-            lft_wr_tagged(w, f->tag, lft_opt_str(p), LFT_EXACT);
+            if (lft_opt_str(p) != NULL) {
+                lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
+            }
             continue;
         case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
             const lft_content_t *c = (const lft_content_t *)(const void *)p;
@@ -346,7 +310,10 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
             }
             continue;
         default: /* lists */
-            lft_wr_list(w, lft_list_ptr(p, f->op), *(const size_t *)(const void *)(base + f->count), f);
+            if (*(const size_t *)(const void *)(base + f->count) != 0) {
+                lft_wr_list(w, lft_list_ptr(p, f->op), *(const size_t *)(const void *)(base + f->count),
+                            f);
+            }
             continue;
         }
     }
@@ -430,9 +397,13 @@ static lft_err_t lft_check_content(const lft_content_t *c)
     return LFT_OK;
 }
 
-/* The n elements of a list (given when n > 0): each key, then its value. */
+/* The n elements of a list (op LFT_OP_KVS, ...): given when n > 0, then
+ * each key and its value. */
 static lft_err_t lft_check_list(const void *list, size_t n, uint32_t op)
 {
+    if (n > 0 && list == NULL) {
+        return LFT_ERR_ARG;
+    }
     for (size_t i = 0; i < n; i++) {
         const lft_err_t err = lft_check_key(lft_list_key(list, op, i));
         if (err != LFT_OK) {
@@ -471,60 +442,9 @@ static lft_err_t lft_check_list(const void *list, size_t n, uint32_t op)
     return LFT_OK;
 }
 
-/* The fields of opts that check table f lists, in its order: the first
- * error found. */
-static lft_err_t lft_check_fields(const void *opts, const lft_optf_t *f)
+static lft_err_t lft_check_time(uint64_t unix_us)
 {
-    const uint8_t *const base = opts;
-    for (; f->op != LFT_OP_END; f++) {
-        const uint8_t *p = base + f->off;
-        const uint32_t op = f->op & ~LFT_OP_NONNULL;
-        lft_err_t err = LFT_OK;
-        switch (op) {
-        case LFT_OP_ID:
-            err = lft_check_id(lft_opt_str(p));
-            break;
-        case LFT_OP_ENV:
-            if (lft_opt_str(p) != NULL && !lft_environment_valid(lft_opt_str(p))) {
-                err = LFT_ERR_ARG;
-            }
-            break;
-        case LFT_OP_CONTENT:
-            err = lft_check_content((const lft_content_t *)(const void *)p);
-            break;
-        case LFT_OP_TIME: {
-            const uint64_t t = *(const uint64_t *)(const void *)p;
-            if (t != 0 && t < LFT_UNIX_US_2020) {
-                err = LFT_ERR_ARG;
-            }
-            break;
-        }
-        case LFT_OP_LEVEL:
-            if ((unsigned)*(const lft_level_t *)(const void *)p > LFT_LEVEL_ERROR) {
-                err = LFT_ERR_ARG;
-            }
-            break;
-        case LFT_OP_PUBLIC:
-            if ((unsigned)*(const lft_bool_t *)(const void *)p > LFT_TRUE) {
-                err = LFT_ERR_ARG;
-            }
-            break;
-        default: { /* lists */
-            const void *list = lft_list_ptr(p, op);
-            const size_t n = *(const size_t *)(const void *)(base + f->count);
-            if (n > 0 && list == NULL) {
-                err = LFT_ERR_ARG;
-            } else if ((f->op & LFT_OP_NONNULL) == 0) {
-                err = lft_check_list(list, n, op);
-            }
-            break;
-        }
-        }
-        if (err != LFT_OK) {
-            return err;
-        }
-    }
-    return LFT_OK;
+    return (unix_us != 0 && unix_us < LFT_UNIX_US_2020) ? LFT_ERR_ARG : LFT_OK;
 }
 
 /* Does this kind take generation fields (model, usage, cost, ...)? */
@@ -533,15 +453,33 @@ static int lft_kind_is_generation_like(uint8_t kind)
     return kind != LFT_KIND_TRACE && kind != LFT_KIND_SPAN && kind != LFT_KIND_EVENT;
 }
 
+static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
+{
+    lft_err_t err;
+    if ((err = lft_check_id(o->user_id)) != LFT_OK || (err = lft_check_id(o->session_id)) != LFT_OK ||
+        (err = lft_check_content(&o->input)) != LFT_OK ||
+        (err = lft_check_content(&o->output)) != LFT_OK ||
+        (err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK ||
+        (err = lft_check_time(o->timestamp_unix_us)) != LFT_OK ||
+        (err = lft_check_list(o->tags, o->tags_count, LFT_OP_TAGS)) != LFT_OK) {
+        return err;
+    }
+    if (o->environment != NULL && !lft_environment_valid(o->environment)) {
+        return LFT_ERR_ARG;
+    }
+    return (unsigned)o->is_public > LFT_TRUE ? LFT_ERR_ARG : LFT_OK;
+}
+
 /* Options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE, else
  * lft_obs_opts_t; NULL is fine. */
 static lft_err_t lft_check_opts(const void *opts, uint8_t kind)
 {
+    lft_err_t err;
     if (opts == NULL) {
         return LFT_OK;
     }
     if (kind == LFT_KIND_TRACE) {
-        return lft_check_fields(opts, lft_trace_checks);
+        return lft_check_trace_opts(opts);
     }
     const lft_obs_opts_t *o = opts;
     const int prompt = o->prompt_name != NULL || o->prompt_version != 0;
@@ -556,7 +494,26 @@ static lft_err_t lft_check_opts(const void *opts, uint8_t kind)
     if ((o->prompt_name == NULL) != (o->prompt_version == 0)) {
         return LFT_ERR_PROMPT;
     }
-    return lft_check_fields(o, lft_obs_checks);
+    if ((unsigned)o->level > LFT_LEVEL_ERROR) {
+        return LFT_ERR_ARG;
+    }
+    if ((err = lft_check_content(&o->input)) != LFT_OK ||
+        (err = lft_check_content(&o->output)) != LFT_OK ||
+        (err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK ||
+        (err = lft_check_list(o->model_parameters, o->model_parameters_count, LFT_OP_KVS)) != LFT_OK ||
+        (err = lft_check_id(o->model)) != LFT_OK || (err = lft_check_id(o->prompt_name)) != LFT_OK ||
+        (err = lft_check_time(o->time_unix_us)) != LFT_OK ||
+        (err = lft_check_time(o->completion_start_unix_us)) != LFT_OK) {
+        return err;
+    }
+    /* both lists given before either's elements are looked at */
+    if ((o->usage_count > 0 && o->usage == NULL) || (o->cost_count > 0 && o->cost == NULL)) {
+        return LFT_ERR_ARG;
+    }
+    if ((err = lft_check_list(o->usage, o->usage_count, LFT_OP_USAGE)) != LFT_OK) {
+        return err;
+    }
+    return lft_check_list(o->cost, o->cost_count, LFT_OP_COST);
 }
 
 /* ---------------------------------------------------------------- records */
