@@ -229,6 +229,7 @@ static const char *lft_list_key(const void *list, uint32_t op, size_t i)
     }
 }
 
+/* The const char * field at p. */
 static const char *lft_opt_str(const uint8_t *p)
 {
     return *(const char *const *)(const void *)p;
