@@ -1,11 +1,17 @@
 /*
  * lft_obs.c - recording traces, observations, events and scores.
  *
- * Every call: validate (outside the lock), measure the record, then under the
- * port lock allocate a serial and ring space and copy the fields in. The
- * fields are written by the same function twice (measure, then write), so
- * the two passes cannot disagree.
+ * Every call: validate (outside the lock), then under the port lock
+ * allocate a serial and ring space and write the record. The option structs
+ * are written through tables of their fields (lft_optf_t). The record is
+ * written by the same function that measures it, so a record that does not
+ * fit is measured exactly and written again where room was made.
+ *
+ * The record path runs in interrupt handlers: frames are kept small. The
+ * descriptor of a call (lft_emit_t) is in the frame of the function that
+ * checks the call; the writer (lft_wr_t) only in lft_write_record's.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "lft_client_priv.h"
@@ -22,151 +28,333 @@
 /* ------------------------------------------------------------ writer */
 
 /*
- * Writes a record in one pass into the contiguous free bytes [q, end) at the
- * ring's head, counting what did not fit in extra: when extra is 0 at the
- * end, the record is complete; otherwise its length is known exactly, room
- * is made for it and it is written again (rare: at the end of the buffer or
- * when the ring is full).
+ * Writes a record at buf, room bytes writable. len counts every byte of the
+ * record, written or not: once a value does not fit, nothing more is
+ * written and the rest is only measured. A record is complete when len <=
+ * room at the end; otherwise len is its exact length, room is made for it
+ * and it is written again (rare: at the end of the buffer or when the ring
+ * is full).
  */
 typedef struct {
-    uint8_t *q;         /* next byte */
-    uint8_t *end;       /* end of the writable bytes */
-    uint32_t extra;     /* bytes that did not fit */
-    uint32_t max_text;  /* text longer than this is truncated */
+    uint8_t *buf;       /* the record's first byte (its header) */
+    uint32_t len;       /* bytes of the record so far */
+    uint32_t room;      /* bytes writable at buf */
+    uint32_t max_text;  /* text longer than this is cut */
     uint32_t truncated; /* values cut */
 } lft_wr_t;
 
-static void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t len)
+/* The next n bytes of the record: where to write them, or NULL when they do
+ * not fit. Lengths stay far below 2^32 (each value is bounded). */
+LFT_ALWAYS_INLINE uint8_t *lft_wr_take(lft_wr_t *w, uint32_t n)
 {
-    if (len <= (size_t)(w->end - w->q)) {
-        memcpy(w->q, src, len);
-        w->q += len;
-    } else {
-        w->extra += len;
+    uint8_t *p = w->len + n <= w->room ? w->buf + w->len : NULL;
+    w->len += n;
+    return p;
+}
+
+static void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t n)
+{
+    uint8_t *p = lft_wr_take(w, n);
+    if (p != NULL) {
+        memcpy(p, src, n);
     }
 }
 
 static void lft_wr_u8(lft_wr_t *w, uint32_t v)
 {
-    if (w->q < w->end) {
-        *w->q++ = (uint8_t)v;
-    } else {
-        w->extra++;
+    uint8_t *p = lft_wr_take(w, 1);
+    if (p != NULL) {
+        *p = (uint8_t)v;
     }
 }
 
+/* A varint of 32 bits (lengths, serials): measured, then written. */
+static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+{
+    uint32_t n = 1;
+    for (uint32_t x = v >> 7; x != 0; x >>= 7) {
+        n++;
+    }
+    uint8_t *p = lft_wr_take(w, n);
+    if (p != NULL) {
+        (void)lft_varint_put32(p, v);
+    }
+}
+
+/* A varint of 64 bits: the bytes above 32 bits first (as lft_varint_put). */
 static void lft_wr_v(lft_wr_t *w, uint64_t v)
 {
-    if (w->end - w->q >= 10) {
-        w->q = lft_varint_put(w->q, v);
-        return;
-    }
-    while (v >= 0x80u) {
+    while (v > 0xFFFFFFFFu) {
         lft_wr_u8(w, ((uint32_t)v & 0x7Fu) | 0x80u);
         v >>= 7;
     }
-    lft_wr_u8(w, (uint32_t)v);
+    lft_wr_v32(w, (uint32_t)v);
 }
 
-/* IEEE-754 little-endian, byte by byte (no scratch in the frame). */
+/* The fixed-width integers of the body prefix (lft_record.h). */
+static void lft_wr_u32(lft_wr_t *w, uint32_t v)
+{
+    uint8_t *p = lft_wr_take(w, 4);
+    if (p != NULL) {
+        lft_u32_put(p, v);
+    }
+}
+
+static void lft_wr_i64(lft_wr_t *w, int64_t v)
+{
+    uint8_t *p = lft_wr_take(w, 8);
+    if (p != NULL) {
+        lft_i64_put(p, v);
+    }
+}
+
+/* IEEE-754 little-endian. */
 static void lft_wr_f64(lft_wr_t *w, double d)
 {
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    for (unsigned i = 0; i < 8u; i++) {
-        lft_wr_u8(w, (uint32_t)(u >> (8u * i)) & 0xFFu);
+    uint8_t *p = lft_wr_take(w, 8);
+    if (p != NULL) {
+        lft_f64_put(p, d);
     }
 }
 
-/* A length-prefixed string; len was bounded by the caller (<= 64 KiB). */
-LFT_ALWAYS_INLINE void lft_wr_str(lft_wr_t *w, const char *s, size_t len)
-{
-    lft_wr_v(w, len);
-    lft_wr_bytes(w, s, (uint32_t)len);
-}
+/* Exact strings (ids, keys; validated beforehand) are never cut. */
+#define LFT_EXACT UINT32_MAX
 
-/* A tagged id-like string: exact (validated beforehand). */
-static void lft_wr_id(lft_wr_t *w, lft_field_tag_t tag, const char *s)
+/* s, len bytes, as a length-prefixed string, cut at max bytes with the
+ * visible marker when longer. */
+static void lft_wr_string(lft_wr_t *w, const char *s, size_t len, uint32_t max)
 {
-    if (s != NULL) {
-        lft_wr_u8(w, tag);
-        lft_wr_str(w, s, strlen(s));
-    }
-}
-
-/* A text value, cut at max_text with the visible marker. */
-static void lft_wr_text_val(lft_wr_t *w, const char *s, size_t len)
-{
-    if (len <= w->max_text) {
-        lft_wr_str(w, s, len);
+    if (len <= max) {
+        lft_wr_v32(w, (uint32_t)len);
+        lft_wr_bytes(w, s, (uint32_t)len);
         return;
     }
-    size_t keep = lft_utf8_boundary(s, len, w->max_text - LFT_MARKER_LEN);
-    lft_wr_v(w, keep + LFT_MARKER_LEN);
-    lft_wr_bytes(w, s, (uint32_t)keep);
+    const uint32_t keep = (uint32_t)lft_utf8_boundary(s, len, max - LFT_MARKER_LEN);
+    lft_wr_v32(w, keep + LFT_MARKER_LEN);
+    lft_wr_bytes(w, s, keep);
     lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
     w->truncated++;
 }
 
-static void lft_wr_text_n(lft_wr_t *w, lft_field_tag_t tag, const char *s, size_t len)
-{
-    lft_wr_u8(w, tag);
-    lft_wr_text_val(w, s, len);
-}
-
-static void lft_wr_text(lft_wr_t *w, lft_field_tag_t tag, const char *s)
+/* A tagged string s when given: exact (max LFT_EXACT) or text (max_text). */
+static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max)
 {
     if (s != NULL) {
-        lft_wr_text_n(w, tag, s, strlen(s));
+        lft_wr_u8(w, tag);
+        lft_wr_string(w, s, strlen(s), max);
     }
 }
 
-/* Input/output content: JSON that would be cut is kept as (cut) text. */
-static void lft_wr_content(lft_wr_t *w, const lft_content_t *c, lft_field_tag_t text_tag,
-                           lft_field_tag_t json_tag)
+/* ------------------------------------------------------- option tables */
+
+/* How a field of an option struct is written (the checks are lft_check_opts'). */
+enum {
+    LFT_OP_END = 0,  /* the end of a table */
+    LFT_OP_TEXT,     /* const char *: text, cut at max_text; NULL: none */
+    LFT_OP_ID,       /* const char *: exact (an id, an environment); NULL: none */
+    LFT_OP_CONTENT,  /* lft_content_t: tag (text) or tag + 1 (valid JSON, not cut) */
+    LFT_OP_TIME,     /* uint64_t Unix microseconds; 0: none */
+    LFT_OP_U32,      /* uint32_t, written as a varint; 0: none */
+    LFT_OP_LEVEL,    /* lft_level_t, a byte; UNSET: none */
+    LFT_OP_PUBLIC,   /* lft_bool_t, a byte 0/1; UNSET: none */
+    /* lists: a pointer (NULL only when the count is 0) and a size_t count;
+     * every element starts with its key, written exact after the tag */
+    LFT_OP_KVS,      /* lft_kv_t: tag + type - LFT_VAL_STRING, key, value */
+    LFT_OP_USAGE,    /* lft_usage_t: tag, key, v count */
+    LFT_OP_COST,     /* lft_cost_t: tag, key, f64 usd */
+    LFT_OP_TAGS      /* const char *: tag, the string (a key) */
+};
+
+typedef struct {
+    uint8_t op;    /* LFT_OP_* */
+    uint8_t tag;   /* lft_field_tag_t (the first one for content and kvs) */
+    uint8_t off;   /* offsetof the field */
+    uint8_t count; /* lists: offsetof their count */
+} lft_optf_t;
+
+/* The offsets fit the table's bytes. */
+typedef char lft_optf_offsets_fit[(sizeof(lft_obs_opts_t) <= 256u && sizeof(lft_trace_opts_t) <= 256u) ? 1 : -1];
+
+#define LFT_F(op, tag, type, field) { (uint8_t)(op), (uint8_t)(tag), (uint8_t)offsetof(type, field), 0 }
+#define LFT_L(op, tag, type, field, n) \
+    { (uint8_t)(op), (uint8_t)(tag), (uint8_t)offsetof(type, field), (uint8_t)offsetof(type, n) }
+
+/* lft_obs_opts_t, in the order the fields are written in. */
+static const lft_optf_t lft_obs_fields[] = {
+    LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_obs_opts_t, input),
+    LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_obs_opts_t, output),
+    LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_obs_opts_t, metadata, metadata_count),
+    LFT_F(LFT_OP_LEVEL, LFT_F_LEVEL, lft_obs_opts_t, level),
+    LFT_F(LFT_OP_TEXT, LFT_F_STATUS, lft_obs_opts_t, status_message),
+    LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_obs_opts_t, version),
+    LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_obs_opts_t, time_unix_us),
+    LFT_F(LFT_OP_ID, LFT_F_MODEL, lft_obs_opts_t, model),
+    LFT_L(LFT_OP_KVS, LFT_F_PARAM_STR, lft_obs_opts_t, model_parameters, model_parameters_count),
+    LFT_L(LFT_OP_USAGE, LFT_F_USAGE, lft_obs_opts_t, usage, usage_count),
+    LFT_L(LFT_OP_COST, LFT_F_COST, lft_obs_opts_t, cost, cost_count),
+    LFT_F(LFT_OP_TIME, LFT_F_COMPLETION_START_UNIX, lft_obs_opts_t, completion_start_unix_us),
+    LFT_F(LFT_OP_ID, LFT_F_PROMPT_NAME, lft_obs_opts_t, prompt_name),
+    /* given exactly when prompt_name is (checked) */
+    LFT_F(LFT_OP_U32, LFT_F_PROMPT_VERSION, lft_obs_opts_t, prompt_version),
+    { LFT_OP_END, 0, 0, 0 }
+};
+
+/* lft_trace_opts_t, likewise. */
+static const lft_optf_t lft_trace_fields[] = {
+    LFT_F(LFT_OP_TEXT, LFT_F_NAME, lft_trace_opts_t, name),
+    LFT_F(LFT_OP_ID, LFT_F_USER_ID, lft_trace_opts_t, user_id),
+    LFT_F(LFT_OP_ID, LFT_F_SESSION_ID, lft_trace_opts_t, session_id),
+    LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_trace_opts_t, metadata, metadata_count),
+    LFT_L(LFT_OP_TAGS, LFT_F_TAG, lft_trace_opts_t, tags, tags_count),
+    LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_trace_opts_t, input),
+    LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_trace_opts_t, output),
+    LFT_F(LFT_OP_TEXT, LFT_F_RELEASE, lft_trace_opts_t, release),
+    LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_trace_opts_t, version),
+    LFT_F(LFT_OP_ID, LFT_F_ENVIRONMENT, lft_trace_opts_t, environment),
+    LFT_F(LFT_OP_PUBLIC, LFT_F_PUBLIC, lft_trace_opts_t, is_public),
+    LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_trace_opts_t, timestamp_unix_us),
+    { LFT_OP_END, 0, 0, 0 }
+};
+
+/* The list of a list field at p (read with its own type). */
+static const void *lft_list_ptr(const uint8_t *p, uint32_t op)
 {
-    if (c->type == LFT_CONTENT_NONE) {
-        return;
+    switch (op) {
+    case LFT_OP_KVS:
+        return *(const lft_kv_t *const *)(const void *)p;
+    case LFT_OP_USAGE:
+        return *(const lft_usage_t *const *)(const void *)p;
+    case LFT_OP_COST:
+        return *(const lft_cost_t *const *)(const void *)p;
+    default: /* LFT_OP_TAGS */
+        return *(const char *const *const *)(const void *)p;
     }
-    size_t len = lft_text_len(c->ptr, c->len);
-    int json = c->type == LFT_CONTENT_JSON && len <= w->max_text;
-    lft_wr_text_n(w, json ? json_tag : text_tag, c->ptr, len);
 }
 
-/* More than a record can hold already: lists stop early (the record is
- * refused as too large), so the count never overflows. */
-static int lft_wr_over(const lft_wr_t *w)
+/* The key of element i of a list. */
+static const char *lft_list_key(const void *list, uint32_t op, size_t i)
 {
-    return w->extra > LFT_RECORD_MAX;
+    switch (op) {
+    case LFT_OP_KVS:
+        return ((const lft_kv_t *)list)[i].key;
+    case LFT_OP_USAGE:
+        return ((const lft_usage_t *)list)[i].key;
+    case LFT_OP_COST:
+        return ((const lft_cost_t *)list)[i].key;
+    default: /* LFT_OP_TAGS */
+        return ((const char *const *)list)[i];
+    }
 }
 
-/* A tagged key (keys are validated: at most LFT_KEY_MAX bytes). */
-LFT_ALWAYS_INLINE void lft_wr_key(lft_wr_t *w, uint32_t tag, const char *key)
+/* The const char * field at p. */
+static const char *lft_opt_str(const uint8_t *p)
 {
-    lft_wr_u8(w, tag);
-    lft_wr_str(w, key, strlen(key));
+    return *(const char *const *)(const void *)p;
 }
 
-/* Typed key/values: base is the STR tag; INT, DOUBLE, BOOL follow it. */
-static void lft_wr_kvs(lft_wr_t *w, const lft_kv_t *kv, size_t count, lft_field_tag_t base)
+/* ------------------------------------------------------- field writers */
+
+/* The n elements of list field f. A record that is already larger than any
+ * can be stops early (it is refused as too large), so len never overflows. */
+static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_t *f)
 {
-    for (size_t i = 0; i < count && !lft_wr_over(w); i++) {
-        lft_wr_key(w, (uint32_t)base + (uint32_t)kv[i].type - LFT_VAL_STRING, kv[i].key);
-        switch (kv[i].type) {
-        case LFT_VAL_STRING:
-            lft_wr_text_val(w, kv[i].v.s, strlen(kv[i].v.s));
-            break;
-        case LFT_VAL_INT:
-            lft_wr_v(w, lft_zigzag_enc(kv[i].v.i));
-            break;
-        case LFT_VAL_DOUBLE:
-            lft_wr_f64(w, kv[i].v.d);
-            break;
-        case LFT_VAL_BOOL:
-            lft_wr_u8(w, kv[i].v.b ? 1u : 0u);
-            break;
+    const uint32_t op = f->op;
+    for (size_t i = 0; i < n && w->len <= LFT_RECORD_MAX; i++) {
+        const lft_kv_t *kv = op == LFT_OP_KVS ? (const lft_kv_t *)list + i : NULL;
+        lft_wr_tagged(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
+                      lft_list_key(list, op, i), LFT_EXACT);
+        if (op == LFT_OP_USAGE) {
+            lft_wr_v(w, ((const lft_usage_t *)list)[i].count);
+        } else if (op == LFT_OP_COST) {
+            lft_wr_f64(w, ((const lft_cost_t *)list)[i].usd);
+        } else if (kv != NULL) {
+            switch (kv->type) {
+            case LFT_VAL_STRING:
+                lft_wr_string(w, kv->v.s, strlen(kv->v.s), w->max_text);
+                break;
+            case LFT_VAL_INT:
+                lft_wr_v(w, lft_zigzag_enc(kv->v.i));
+                break;
+            case LFT_VAL_DOUBLE:
+                lft_wr_f64(w, kv->v.d);
+                break;
+            case LFT_VAL_BOOL:
+                lft_wr_u8(w, kv->v.b ? 1u : 0u);
+                break;
+            }
         }
     }
+}
+
+/* The fields of the (checked) option struct opts that table f describes. */
+static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
+{
+    const uint8_t *const base = opts;
+    for (; f->op != LFT_OP_END; f++) {
+        const uint8_t *p = base + f->off;
+        uint64_t v;
+        switch (f->op) {
+        case LFT_OP_TEXT:
+        case LFT_OP_ID:
+            if (lft_opt_str(p) != NULL) {
+                lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
+            }
+            continue;
+        case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
+            const lft_content_t *c = (const lft_content_t *)(const void *)p;
+            if (c->type != LFT_CONTENT_NONE) {
+                const size_t len = lft_text_len(c->ptr, c->len);
+                lft_wr_u8(w, f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u));
+                lft_wr_string(w, c->ptr, len, w->max_text);
+            }
+            continue;
+        }
+        case LFT_OP_TIME:
+        case LFT_OP_U32:
+            v = f->op == LFT_OP_TIME ? *(const uint64_t *)(const void *)p
+                                     : *(const uint32_t *)(const void *)p;
+            if (v != 0) {
+                lft_wr_u8(w, f->tag);
+                lft_wr_v(w, v);
+            }
+            continue;
+        case LFT_OP_LEVEL:
+        case LFT_OP_PUBLIC:
+            v = f->op == LFT_OP_LEVEL ? (uint64_t)*(const lft_level_t *)(const void *)p
+                                      : (uint64_t)*(const lft_bool_t *)(const void *)p;
+            if (v != 0) { /* LFT_LEVEL_UNSET, LFT_UNSET */
+                lft_wr_u8(w, f->tag);
+                lft_wr_u8(w, f->op == LFT_OP_LEVEL ? (uint32_t)v : (v == LFT_TRUE ? 1u : 0u));
+            }
+            continue;
+        default: /* lists */
+            if (*(const size_t *)(const void *)(base + f->count) != 0) {
+                lft_wr_list(w, lft_list_ptr(p, f->op), *(const size_t *)(const void *)(base + f->count),
+                            f);
+            }
+            continue;
+        }
+    }
+}
+
+static void lft_wr_score(lft_wr_t *w, const lft_score_t *s)
+{
+    lft_score_type_t type = s->data_type;
+    if (type == LFT_SCORE_UNSET) {
+        type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
+    }
+    lft_wr_tagged(w, LFT_F_NAME, s->name, LFT_EXACT);
+    lft_wr_u8(w, LFT_F_SCORE_TYPE);
+    lft_wr_u8(w, (uint32_t)type);
+    if (type == LFT_SCORE_CATEGORICAL) {
+        lft_wr_tagged(w, LFT_F_SCORE_STRING, s->string_value, w->max_text);
+    } else {
+        lft_wr_u8(w, LFT_F_SCORE_VALUE);
+        lft_wr_f64(w, s->value);
+    }
+    lft_wr_tagged(w, LFT_F_COMMENT, s->comment, w->max_text);
+    lft_wr_tagged(w, LFT_F_SCORE_ID, s->id, LFT_EXACT);
+    lft_wr_tagged(w, LFT_F_SESSION_ID, s->session_id, LFT_EXACT);
 }
 
 /* ------------------------------------------------------------ checks */
@@ -227,32 +415,46 @@ static lft_err_t lft_check_content(const lft_content_t *c)
     return LFT_OK;
 }
 
-static lft_err_t lft_check_kvs(const lft_kv_t *kv, size_t count)
+/* The n elements of a list (op LFT_OP_KVS, ...): given when n > 0, then
+ * each key and its value. */
+static lft_err_t lft_check_list(const void *list, size_t n, uint32_t op)
 {
-    if (count > 0 && kv == NULL) {
+    if (n > 0 && list == NULL) {
         return LFT_ERR_ARG;
     }
-    for (size_t i = 0; i < count; i++) {
-        lft_err_t err = lft_check_key(kv[i].key);
+    for (size_t i = 0; i < n; i++) {
+        const lft_err_t err = lft_check_key(lft_list_key(list, op, i));
         if (err != LFT_OK) {
             return err;
         }
-        switch (kv[i].type) {
-        case LFT_VAL_STRING:
-            if (kv[i].v.s == NULL) {
+        if (op == LFT_OP_USAGE) {
+            if (((const lft_usage_t *)list)[i].count > (uint64_t)INT64_MAX) {
                 return LFT_ERR_ARG;
             }
-            break;
-        case LFT_VAL_DOUBLE:
-            if (!lft_finite(kv[i].v.d)) {
+        } else if (op == LFT_OP_COST) {
+            const double usd = ((const lft_cost_t *)list)[i].usd;
+            if (!lft_finite(usd) || lft_negative(usd)) {
                 return LFT_ERR_ARG;
             }
-            break;
-        case LFT_VAL_INT:
-        case LFT_VAL_BOOL:
-            break;
-        default:
-            return LFT_ERR_ARG;
+        } else if (op == LFT_OP_KVS) {
+            const lft_kv_t *kv = (const lft_kv_t *)list + i;
+            switch (kv->type) {
+            case LFT_VAL_STRING:
+                if (kv->v.s == NULL) {
+                    return LFT_ERR_ARG;
+                }
+                break;
+            case LFT_VAL_DOUBLE:
+                if (!lft_finite(kv->v.d)) {
+                    return LFT_ERR_ARG;
+                }
+                break;
+            case LFT_VAL_INT:
+            case LFT_VAL_BOOL:
+                break;
+            default:
+                return LFT_ERR_ARG;
+            }
         }
     }
     return LFT_OK;
@@ -269,19 +471,42 @@ static int lft_kind_is_generation_like(uint8_t kind)
     return kind != LFT_KIND_TRACE && kind != LFT_KIND_SPAN && kind != LFT_KIND_EVENT;
 }
 
-static lft_err_t lft_check_obs_opts(const lft_obs_opts_t *o, uint8_t kind)
+static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
 {
     lft_err_t err;
-    if (o == NULL) {
+    if ((err = lft_check_id(o->user_id)) != LFT_OK || (err = lft_check_id(o->session_id)) != LFT_OK ||
+        (err = lft_check_content(&o->input)) != LFT_OK ||
+        (err = lft_check_content(&o->output)) != LFT_OK ||
+        (err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK ||
+        (err = lft_check_time(o->timestamp_unix_us)) != LFT_OK ||
+        (err = lft_check_list(o->tags, o->tags_count, LFT_OP_TAGS)) != LFT_OK) {
+        return err;
+    }
+    if (o->environment != NULL && !lft_environment_valid(o->environment)) {
+        return LFT_ERR_ARG;
+    }
+    return (unsigned)o->is_public > LFT_TRUE ? LFT_ERR_ARG : LFT_OK;
+}
+
+/* Options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE, else
+ * lft_obs_opts_t; NULL is fine. */
+static lft_err_t lft_check_opts(const void *opts, uint8_t kind)
+{
+    lft_err_t err;
+    if (opts == NULL) {
         return LFT_OK;
     }
-    int gen_fields = o->model != NULL || o->model_parameters_count > 0 || o->usage_count > 0 ||
-                     o->cost_count > 0 || o->completion_start_unix_us != 0 ||
-                     o->prompt_name != NULL || o->prompt_version != 0;
-    if (gen_fields && !lft_kind_is_generation_like(kind)) {
+    if (kind == LFT_KIND_TRACE) {
+        return lft_check_trace_opts(opts);
+    }
+    const lft_obs_opts_t *o = opts;
+    const int prompt = o->prompt_name != NULL || o->prompt_version != 0;
+    if ((prompt || o->model != NULL || o->model_parameters_count > 0 || o->usage_count > 0 ||
+         o->cost_count > 0 || o->completion_start_unix_us != 0) &&
+        !lft_kind_is_generation_like(kind)) {
         return LFT_ERR_KIND;
     }
-    if ((o->prompt_name != NULL || o->prompt_version != 0) && kind != LFT_KIND_GENERATION) {
+    if (prompt && kind != LFT_KIND_GENERATION) {
         return LFT_ERR_KIND;
     }
     if ((o->prompt_name == NULL) != (o->prompt_version == 0)) {
@@ -292,279 +517,95 @@ static lft_err_t lft_check_obs_opts(const lft_obs_opts_t *o, uint8_t kind)
     }
     if ((err = lft_check_content(&o->input)) != LFT_OK ||
         (err = lft_check_content(&o->output)) != LFT_OK ||
-        (err = lft_check_kvs(o->metadata, o->metadata_count)) != LFT_OK ||
-        (err = lft_check_kvs(o->model_parameters, o->model_parameters_count)) != LFT_OK ||
+        (err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK ||
+        (err = lft_check_list(o->model_parameters, o->model_parameters_count, LFT_OP_KVS)) != LFT_OK ||
         (err = lft_check_id(o->model)) != LFT_OK || (err = lft_check_id(o->prompt_name)) != LFT_OK ||
         (err = lft_check_time(o->time_unix_us)) != LFT_OK ||
         (err = lft_check_time(o->completion_start_unix_us)) != LFT_OK) {
         return err;
     }
+    /* both lists given before either's elements are looked at */
     if ((o->usage_count > 0 && o->usage == NULL) || (o->cost_count > 0 && o->cost == NULL)) {
         return LFT_ERR_ARG;
     }
-    for (size_t i = 0; i < o->usage_count; i++) {
-        if ((err = lft_check_key(o->usage[i].key)) != LFT_OK) {
-            return err;
-        }
-        if (o->usage[i].count > (uint64_t)INT64_MAX) {
-            return LFT_ERR_ARG;
-        }
-    }
-    for (size_t i = 0; i < o->cost_count; i++) {
-        if ((err = lft_check_key(o->cost[i].key)) != LFT_OK) {
-            return err;
-        }
-        if (!lft_finite(o->cost[i].usd) || lft_negative(o->cost[i].usd)) {
-            return LFT_ERR_ARG;
-        }
-    }
-    return LFT_OK;
-}
-
-static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
-{
-    lft_err_t err;
-    if (o == NULL) {
-        return LFT_OK;
-    }
-    if ((err = lft_check_id(o->user_id)) != LFT_OK || (err = lft_check_id(o->session_id)) != LFT_OK ||
-        (err = lft_check_content(&o->input)) != LFT_OK ||
-        (err = lft_check_content(&o->output)) != LFT_OK ||
-        (err = lft_check_kvs(o->metadata, o->metadata_count)) != LFT_OK ||
-        (err = lft_check_time(o->timestamp_unix_us)) != LFT_OK) {
+    if ((err = lft_check_list(o->usage, o->usage_count, LFT_OP_USAGE)) != LFT_OK) {
         return err;
     }
-    if (o->tags_count > 0 && o->tags == NULL) {
-        return LFT_ERR_ARG;
-    }
-    for (size_t i = 0; i < o->tags_count; i++) {
-        if ((err = lft_check_key(o->tags[i])) != LFT_OK) { /* at most LFT_KEY_MAX (lftrace.h) */
-            return err;
-        }
-    }
-    if (o->environment != NULL && !lft_environment_valid(o->environment)) {
-        return LFT_ERR_ARG;
-    }
-    if ((unsigned)o->is_public > LFT_TRUE) {
-        return LFT_ERR_ARG;
-    }
-    return LFT_OK;
+    return lft_check_list(o->cost, o->cost_count, LFT_OP_COST);
 }
 
-/* ------------------------------------------------------- field writers */
+/* ---------------------------------------------------------------- records */
 
-static void lft_fields_obs(lft_wr_t *w, const lft_obs_opts_t *o)
-{
-    lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
-    lft_wr_content(w, &o->output, LFT_F_OUTPUT_TEXT, LFT_F_OUTPUT_JSON);
-    lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
-    if (o->level != LFT_LEVEL_UNSET) {
-        lft_wr_u8(w, LFT_F_LEVEL);
-        lft_wr_u8(w, (uint32_t)o->level);
-    }
-    lft_wr_text(w, LFT_F_STATUS, o->status_message);
-    lft_wr_text(w, LFT_F_VERSION, o->version);
-    if (o->time_unix_us != 0) {
-        lft_wr_u8(w, LFT_F_TIME_UNIX);
-        lft_wr_v(w, o->time_unix_us);
-    }
-    lft_wr_id(w, LFT_F_MODEL, o->model);
-    lft_wr_kvs(w, o->model_parameters, o->model_parameters_count, LFT_F_PARAM_STR);
-    for (size_t i = 0; i < o->usage_count && !lft_wr_over(w); i++) {
-        lft_wr_key(w, LFT_F_USAGE, o->usage[i].key);
-        lft_wr_v(w, o->usage[i].count);
-    }
-    for (size_t i = 0; i < o->cost_count && !lft_wr_over(w); i++) {
-        lft_wr_key(w, LFT_F_COST, o->cost[i].key);
-        lft_wr_f64(w, o->cost[i].usd);
-    }
-    if (o->completion_start_unix_us != 0) {
-        lft_wr_u8(w, LFT_F_COMPLETION_START_UNIX);
-        lft_wr_v(w, o->completion_start_unix_us);
-    }
-    if (o->prompt_name != NULL) {
-        lft_wr_id(w, LFT_F_PROMPT_NAME, o->prompt_name);
-        lft_wr_u8(w, LFT_F_PROMPT_VERSION);
-        lft_wr_v(w, o->prompt_version);
-    }
-}
-
-static void lft_fields_trace(lft_wr_t *w, const lft_trace_opts_t *o)
-{
-    lft_wr_text(w, LFT_F_NAME, o->name);
-    lft_wr_id(w, LFT_F_USER_ID, o->user_id);
-    lft_wr_id(w, LFT_F_SESSION_ID, o->session_id);
-    lft_wr_kvs(w, o->metadata, o->metadata_count, LFT_F_META_STR);
-    for (size_t i = 0; i < o->tags_count && !lft_wr_over(w); i++) {
-        lft_wr_id(w, LFT_F_TAG, o->tags[i]);
-    }
-    lft_wr_content(w, &o->input, LFT_F_INPUT_TEXT, LFT_F_INPUT_JSON);
-    lft_wr_content(w, &o->output, LFT_F_OUTPUT_TEXT, LFT_F_OUTPUT_JSON);
-    lft_wr_text(w, LFT_F_RELEASE, o->release);
-    lft_wr_text(w, LFT_F_VERSION, o->version);
-    lft_wr_id(w, LFT_F_ENVIRONMENT, o->environment);
-    if (o->is_public != LFT_UNSET) {
-        lft_wr_u8(w, LFT_F_PUBLIC);
-        lft_wr_u8(w, o->is_public == LFT_TRUE ? 1u : 0u);
-    }
-    if (o->timestamp_unix_us != 0) {
-        lft_wr_u8(w, LFT_F_TIME_UNIX);
-        lft_wr_v(w, o->timestamp_unix_us);
-    }
-}
-
-/* What one recording call writes. Callers set every field up to opts
- * (lft_emit_new, lft_emit_of); lft_emit fills the rest. */
+/* What one recording call writes. The check functions fill it (with
+ * lft_emit_new for new records); lft_emit does the rest. */
 typedef struct {
-    uint8_t type;         /* lft_rec_type_t */
-    uint8_t kind;
-    uint8_t first_token;  /* UPDATE: completion start = time */
-    uint8_t sampled_out;  /* allocate ids, count, write nothing */
-    uint8_t orphan;       /* END: its START is not in the ring (set by lft_emit) */
+    int64_t time;         /* set by lft_emit */
+    lft_client_t *c;
+    const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
+    const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
+                             lft_obs_opts_t; may be NULL. An UPDATE without options
+                             is a first token (its completion start is the time). */
     uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
     uint32_t parent;
     uint32_t trace;       /* set to the new serial by a trace's START */
-    union {               /* by record type (a smaller descriptor in the frames) */
+    union {               /* by record type */
         uint32_t observation; /* SCORE */
         uint32_t start_hint;  /* END: where the START record was */
         uint32_t seq;         /* UPDATE: set by lft_emit */
+        uint32_t pos;         /* after lft_emit: the record's absolute position (0: none) */
     } by;
-    int64_t time;
-    const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
-    const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
-                             lft_obs_opts_t; may be NULL */
-    /* set by lft_emit */
-    uint32_t pos;         /* absolute position of the record written (0: none) */
-    uint32_t truncated;   /* values cut */
+    uint8_t type;         /* lft_rec_type_t */
+    uint8_t kind;
+    uint8_t sampled_out;  /* allocate ids, count, write nothing */
+    uint8_t flags;        /* the header's LFT_RECF_ORPHAN: an END whose START is not in
+                             the ring (set by lft_emit) */
 } lft_emit_t;
 
-static void lft_fields_score(lft_wr_t *w, const lft_score_t *s)
-{
-    lft_score_type_t type = s->data_type;
-    if (type == LFT_SCORE_UNSET) {
-        type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
-    }
-    lft_wr_id(w, LFT_F_NAME, s->name);
-    lft_wr_u8(w, LFT_F_SCORE_TYPE);
-    lft_wr_u8(w, (uint32_t)type);
-    if (type == LFT_SCORE_CATEGORICAL) {
-        lft_wr_text(w, LFT_F_SCORE_STRING, s->string_value);
-    } else {
-        lft_wr_u8(w, LFT_F_SCORE_VALUE);
-        lft_wr_f64(w, s->value);
-    }
-    lft_wr_text(w, LFT_F_COMMENT, s->comment);
-    lft_wr_id(w, LFT_F_SCORE_ID, s->id);
-    lft_wr_id(w, LFT_F_SESSION_ID, s->session_id);
-}
-
-/* Write the body prefix before the fields (see lft_record.h, at most 20
- * bytes) at q; returns its end. */
-#define LFT_PREFIX_MAX 20u
-static uint8_t *lft_prefix(uint8_t *q, const lft_emit_t *e)
-{
-    lft_u32_put(q, e->serial);
-    switch (e->type) {
-    case LFT_REC_START:
-    case LFT_REC_EVENT:
-        lft_u32_put(q + 4, e->parent);
-        lft_u32_put(q + 8, e->trace);
-        lft_i64_put(q + 12, e->time);
-        return q + 20;
-    case LFT_REC_UPDATE:
-        lft_u32_put(q + 4, e->by.seq);
-        return q + 8;
-    case LFT_REC_END:
-        lft_i64_put(q + 4, e->time);
-        if (e->orphan) {
-            lft_u32_put(q + 12, e->parent);
-            lft_u32_put(q + 16, e->trace);
-            return q + 20;
-        }
-        return q + 12;
-    default: /* LFT_REC_SCORE */
-        lft_u32_put(q + 4, e->trace);
-        lft_u32_put(q + 8, e->by.observation);
-        lft_i64_put(q + 12, e->time);
-        return q + 20;
-    }
-}
-
-/* The header and prefix when fewer bytes than they may take are left: room
- * bytes at buf (kept out of lft_write_record's frame). */
-LFT_NOINLINE static void lft_wr_prefix_short(lft_wr_t *w, uint8_t *buf, uint32_t room,
-                                             const lft_emit_t *e)
-{
-    uint8_t tmp[LFT_PREFIX_MAX];
-    const uint32_t hdr = room < LFT_REC_HDR ? room : LFT_REC_HDR;
-    w->q = buf + hdr;
-    w->extra = LFT_REC_HDR - hdr;
-    lft_wr_bytes(w, tmp, (uint32_t)(lft_prefix(tmp, e) - tmp));
-}
-
-/* The record's name: the common short one is copied while it is measured
- * (one pass); anything else (long, cut, or near the end of the room) goes
- * through lft_wr_text. */
-static void lft_wr_name(lft_wr_t *w, const char *s)
-{
-    const size_t room = (size_t)(w->end - w->q);
-    if (s == NULL) {
-        return;
-    }
-    if (room > 2u) {
-        size_t lim = room - 2u;
-        lim = lim < 0x7Fu ? lim : 0x7Fu; /* a one-byte length */
-        lim = lim < w->max_text ? lim : w->max_text;
-        uint8_t *d = w->q + 2;
-        size_t i = 0;
-        while (i < lim && s[i] != '\0') {
-            d[i] = (uint8_t)s[i];
-            i++;
-        }
-        if (s[i] == '\0') {
-            w->q[0] = LFT_F_NAME;
-            w->q[1] = (uint8_t)i;
-            w->q = d + i;
-            return;
-        }
-    }
-    lft_wr_text(w, LFT_F_NAME, s);
-}
-
 /* Write e's record at buf (room bytes writable) and return its length: it
- * is complete when that is at most room. */
-static uint32_t lft_write_record(lft_emit_t *e, uint8_t *buf, uint32_t room, uint32_t max_text)
+ * is complete when that is at most room, and its cut values are counted
+ * then (a complete record is always kept). The header is lft_emit's. */
+static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t room)
 {
     lft_wr_t w;
-    w.end = buf + room;
-    w.extra = 0;
-    w.max_text = max_text;
+    w.buf = buf;
+    w.len = LFT_REC_HDR;
+    w.room = room;
+    w.max_text = e->c->cfg.max_field_bytes;
     w.truncated = 0;
-    if (room >= LFT_REC_HDR + LFT_PREFIX_MAX) {
-        w.q = lft_prefix(buf + LFT_REC_HDR, e);
+    /* the body prefix (lft_record.h) */
+    lft_wr_u32(&w, e->serial);
+    if (e->type == LFT_REC_UPDATE) {
+        lft_wr_u32(&w, e->by.seq);
     } else {
-        lft_wr_prefix_short(&w, buf, room, e);
-    }
-    lft_wr_name(&w, e->name);
-    if (e->first_token) {
-        lft_wr_u8(&w, LFT_F_COMPLETION_START);
-        lft_wr_v(&w, lft_zigzag_enc(e->time));
-    }
-    if (e->opts != NULL) {
-        if (e->type == LFT_REC_SCORE) {
-            lft_fields_score(&w, e->opts);
-        } else if (e->kind == LFT_KIND_TRACE) {
-            lft_fields_trace(&w, e->opts);
-        } else {
-            lft_fields_obs(&w, e->opts);
+        if (e->type != LFT_REC_END) { /* START, EVENT: parent, trace; SCORE: trace, observation */
+            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
+            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
+        }
+        lft_wr_i64(&w, e->time);
+        if (e->flags != 0) { /* an orphan END */
+            lft_wr_u32(&w, e->parent);
+            lft_wr_u32(&w, e->trace);
         }
     }
-    e->truncated = w.truncated;
-    return (uint32_t)(w.q - buf) + w.extra;
+    lft_wr_tagged(&w, LFT_F_NAME, e->name, w.max_text);
+    if (e->opts == NULL) {
+        if (e->type == LFT_REC_UPDATE) {
+            lft_wr_u8(&w, LFT_F_COMPLETION_START);
+            lft_wr_v(&w, lft_zigzag_enc(e->time));
+        }
+    } else if (e->type == LFT_REC_SCORE) {
+        lft_wr_score(&w, e->opts);
+    } else {
+        lft_wr_opts(&w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields);
+    }
+    if (w.len <= room) {
+        e->c->stats.truncated += w.truncated;
+    }
+    return w.len;
 }
 
 /*
- * Write one record. On success e->serial and e->pos name it. A trace
+ * Write one record. On success e->serial and e->by.pos name it. A trace
  * start may be sampled out here: e->sampled_out is then set and nothing is
  * written. Returns LFT_OK, LFT_ERR_RING_FULL or LFT_ERR_TOO_LARGE (both
  * counted here).
@@ -574,10 +615,13 @@ static uint32_t lft_write_record(lft_emit_t *e, uint8_t *buf, uint32_t room, uin
  * its exact length allocated under the drop policy and the record written
  * again. Either way it takes the place lft_ring_alloc would give it.
  */
-static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
+static lft_err_t lft_emit(lft_emit_t *e)
 {
+    lft_client_t *const c = e->c;
     lft_err_t err = LFT_OK;
-    uint32_t st = lft_port_lock();
+    uint32_t idx, pos;
+    e->time = lft_client_now(c);
+    const uint32_t st = lft_port_lock();
     if (e->serial == 0) {
         e->serial = lft_client_next_serial(c);
         if (e->type == LFT_REC_START && e->kind == LFT_KIND_TRACE) {
@@ -585,7 +629,6 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
             e->sampled_out = !lft_client_sample(c, e->serial);
         }
     }
-    e->pos = 0;
     if (e->sampled_out) {
         c->stats.dropped_sampled++;
         lft_port_unlock(st);
@@ -595,42 +638,37 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
         e->by.seq = c->next_seq++;
     }
     uint8_t *start = NULL;
-    e->orphan = 0;
+    e->flags = 0;
     if (e->type == LFT_REC_END) {
         start = lft_ring_find_start(c, e->by.start_hint, e->serial);
-        e->orphan = start == NULL;
+        e->flags = start == NULL ? LFT_RECF_ORPHAN : 0u;
     }
-    uint32_t idx = lft_ring_room(c);
-    const uint32_t len = lft_write_record(e, c->buf + c->head, idx, c->cfg.max_field_bytes);
-    if (len <= idx) {
-        idx = c->head;
-        e->pos = lft_ring_commit(c, len);
+    const uint32_t room = lft_ring_room(c);
+    idx = c->head;
+    const uint32_t len = lft_write_record(e, c->buf + idx, room);
+    if (len <= room) {
+        pos = lft_ring_commit(c, len);
     } else if (len > LFT_RECORD_MAX || len > c->cap) {
         err = LFT_ERR_TOO_LARGE;
     } else {
-        const uint32_t tail_before = c->tail_abs;
-        const uint32_t moved_before = c->stats.moved;
-        err = lft_ring_alloc(c, len, &idx, &e->pos);
+        err = lft_ring_alloc(c, len, &idx, &pos);
         if (err == LFT_OK) {
-            (void)lft_write_record(e, c->buf + idx, len, c->cfg.max_field_bytes);
+            (void)lft_write_record(e, c->buf + idx, len);
         }
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
-         * then find the START again. */
-        if (start != NULL && (c->tail_abs != tail_before || c->stats.moved != moved_before)) {
+         * find the START again (if it was found). */
+        if (e->type == LFT_REC_END && e->flags == 0) {
             start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         }
     }
     if (err == LFT_OK) {
-        uint8_t *p = c->buf + idx;
-        lft_u16_put(p, len);
-        p[2] = (uint8_t)(((unsigned)e->type << 4) | (e->kind & 0x0Fu));
-        p[3] = e->orphan ? LFT_RECF_ORPHAN : 0u;
-        c->stats.truncated += e->truncated;
+        lft_rec_hdr_put(c->buf + idx, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu), e->flags);
         c->stats.recorded++;
         c->stats.pending_records++;
         if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
             c->stats.completed++;
         }
+        e->by.pos = pos;
     } else if (err == LFT_ERR_RING_FULL) {
         c->stats.dropped_ring_full++;
     } else {
@@ -646,7 +684,6 @@ static lft_err_t lft_emit(lft_client_t *c, lft_emit_t *e)
     lft_port_unlock(st);
     return err;
 }
-
 /* --------------------------------------------------------------- handles */
 
 lft_err_t lft_obs_check(const lft_obs_t *obs)
@@ -743,43 +780,35 @@ static lft_err_t lft_parent_resolve(lft_obs_t **parent)
     return lft_obs_check(*parent);
 }
 
-/* e for a new record (START, EVENT, SCORE) under parent (NULL: none). */
-static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent,
-                         lft_rec_type_t type, uint8_t kind, const char *name, const void *opts)
+/* The rest of e for a new record (START, EVENT, SCORE) on client c under
+ * parent (NULL: none); its type, kind, name and options are the caller's. */
+static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent)
 {
-    e->type = (uint8_t)type;
-    e->kind = kind;
-    e->first_token = 0;
-    e->sampled_out = parent != NULL && (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    e->c = c;
     e->serial = 0;
     e->parent = parent != NULL ? parent->serial : 0u;
     e->trace = parent != NULL ? parent->trace_serial : 0u;
     e->by.observation = 0;
-    e->time = lft_client_now(c);
-    e->name = name;
-    e->opts = opts;
+    e->sampled_out = parent != NULL && (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
 }
 
-/* e for an UPDATE or END record of the open handle h. */
-static void lft_emit_of(lft_emit_t *e, const lft_obs_t *h, lft_rec_type_t type, const void *opts)
+/* The callers of lft_emit check the call in a function of its own, kept
+ * out of their frame (which holds the descriptor): it returns LFT_OK with
+ * the descriptor filled, or the error, counted. */
+
+/* Start h (not NULL) from its START record e, written or sampled out;
+ * LFT_OK. Kept out of the callers' frames (its arguments take stack). */
+LFT_NOINLINE static lft_err_t lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
 {
-    e->type = (uint8_t)type;
-    e->kind = h->kind;
-    e->first_token = 0;
-    e->sampled_out = (h->flags & LFT_OBSF_SAMPLED_OUT) != 0;
-    e->serial = h->serial;
-    e->parent = h->parent_serial;
-    e->trace = h->trace_serial;
-    e->by.start_hint = h->start_abs;
-    e->time = lft_client_now(h->client);
-    e->name = NULL;
-    e->opts = opts;
+    lft_obs_fill(h, e->c, e->kind, e->serial, e->trace, e->parent, e->by.pos, e->sampled_out);
+    return LFT_OK;
 }
 
 /* ---------------------------------------------------------------- traces */
 
-lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
-                          const lft_trace_opts_t *opts)
+/* lft_trace_start's checks; e has its name and options. */
+LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t *client,
+                                              const lft_trace_t *trace)
 {
     if (client == NULL) {
         return LFT_ERR_ARG;
@@ -787,74 +816,114 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
     if (!lft_client_ok(client)) {
         return LFT_ERR_HANDLE;
     }
-    if (trace == NULL || name == NULL || lft_obs_busy(trace)) {
+    if (trace == NULL || e->name == NULL || lft_obs_busy(trace)) {
         return lft_refuse(client, LFT_ERR_ARG);
     }
-    lft_err_t err = lft_check_trace_opts(opts);
-    if (err == LFT_OK && opts != NULL && opts->name != NULL) {
+    const lft_trace_opts_t *o = e->opts;
+    lft_err_t err = lft_check_opts(o, LFT_KIND_TRACE);
+    if (err == LFT_OK && o != NULL && o->name != NULL) {
         err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
     }
     if (err != LFT_OK) {
-        lft_client_count_error(client, err);
-        return err;
+        return lft_refuse(client, err);
     }
-    lft_emit_t e;
-    lft_emit_new(&e, client, NULL, LFT_REC_START, LFT_KIND_TRACE, name, opts);
-    err = lft_emit(client, &e);
-    if (err != LFT_OK) {
-        return err;
-    }
-    lft_obs_fill(trace, client, LFT_KIND_TRACE, e.serial, e.serial, 0, e.pos, e.sampled_out);
+    lft_emit_new(e, client, NULL);
+    e->type = LFT_REC_START;
+    e->kind = LFT_KIND_TRACE;
     return LFT_OK;
 }
 
-static lft_err_t lft_trace_write(lft_trace_t *trace, const lft_trace_opts_t *opts,
-                                 lft_rec_type_t type)
+lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *name,
+                          const lft_trace_opts_t *opts)
 {
-    lft_err_t err = lft_check_open(trace, 1);
-    if (err != LFT_OK) {
-        return lft_refuse(lft_obs_live_client(trace), err);
-    }
-    lft_client_t *c = trace->client;
-    err = lft_check_trace_opts(opts);
-    if (err != LFT_OK) {
-        lft_client_count_error(c, err);
-        return err;
-    }
-    if (type == LFT_REC_UPDATE && (opts == NULL || opts->timestamp_unix_us != 0)) {
-        if (opts == NULL) {
-            return LFT_OK; /* nothing to update */
-        }
-        lft_client_count_error(c, LFT_ERR_ARG);
-        return LFT_ERR_ARG;
-    }
     lft_emit_t e;
-    lft_emit_of(&e, trace, type, opts);
-    err = lft_emit(c, &e);
-    if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
-        trace->state = LFT_STATE_ENDED;
+    e.name = name;
+    e.opts = opts;
+    lft_err_t err = lft_trace_start_check(&e, client, trace);
+    if (err == LFT_OK) {
+        err = lft_emit(&e);
+    }
+    return err == LFT_OK ? lft_obs_started(trace, &e) : err;
+}
+
+/* lft_write_of's how: the record type (UPDATE or END), and flags. */
+#define LFT_OF_TRACE 0x10u /* h is a trace (else an observation) */
+#define LFT_OF_FIRST 0x20u /* the first-token UPDATE (no options) */
+
+/* lft_write_of's checks; e has its options. LFT_NOTHING: an UPDATE without
+ * anything to update. */
+#define LFT_NOTHING 1
+LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, uint32_t how)
+{
+    const uint32_t type = how & 0x0Fu;
+    lft_err_t err = lft_check_open(h, (how & LFT_OF_TRACE) != 0);
+    if (err != LFT_OK) {
+        return lft_refuse(lft_obs_live_client(h), err);
+    }
+    lft_client_t *c = h->client;
+    err = lft_check_opts(e->opts, h->kind);
+    if (err == LFT_OK && (how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
+        err = LFT_ERR_KIND;
+    }
+    if (err == LFT_OK && type == LFT_REC_UPDATE && e->opts != NULL &&
+        ((how & LFT_OF_TRACE) != 0 ? ((const lft_trace_opts_t *)e->opts)->timestamp_unix_us
+                                   : ((const lft_obs_opts_t *)e->opts)->time_unix_us) != 0) {
+        err = LFT_ERR_ARG; /* times belong to start and end */
+    }
+    if (err != LFT_OK) {
+        return lft_refuse(c, err);
+    }
+    if (type == LFT_REC_UPDATE && e->opts == NULL && (how & LFT_OF_FIRST) == 0) {
+        return LFT_NOTHING;
+    }
+    e->c = c;
+    e->name = NULL;
+    e->serial = h->serial;
+    e->parent = h->parent_serial;
+    e->trace = h->trace_serial;
+    e->by.start_hint = h->start_abs;
+    e->type = (uint8_t)type;
+    e->kind = h->kind;
+    e->sampled_out = (h->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+    return LFT_OK;
+}
+
+/* An UPDATE or END record of the open trace or observation h (how:
+ * LFT_OF_*). */
+static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
+{
+    lft_emit_t e;
+    e.opts = opts;
+    const int checked = lft_write_of_check(&e, h, how);
+    if (checked != LFT_OK) {
+        return checked == LFT_NOTHING ? LFT_OK : (lft_err_t)checked;
+    }
+    const lft_err_t err = lft_emit(&e);
+    /* an END refused by the ring ends the handle too */
+    if (e.type == LFT_REC_END &&
+        (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
+        h->state = LFT_STATE_ENDED;
     }
     return err;
 }
 
 lft_err_t lft_trace_update(lft_trace_t *trace, const lft_trace_opts_t *opts)
 {
-    return lft_trace_write(trace, opts, LFT_REC_UPDATE);
+    return lft_write_of(trace, opts, LFT_REC_UPDATE | LFT_OF_TRACE);
 }
 
 lft_err_t lft_trace_end(lft_trace_t *trace, const lft_trace_opts_t *opts)
 {
-    return lft_trace_write(trace, opts, LFT_REC_END);
+    return lft_write_of(trace, opts, LFT_REC_END | LFT_OF_TRACE);
 }
 
 /* ---------------------------------------------------------- observations */
 
-/* lft_obs_start when the fast path did not take the call. */
-LFT_NOINLINE static lft_err_t lft_obs_start_general(lft_obs_t *obs, lft_obs_t *parent,
-                                                    lft_kind_t kind, const char *name,
-                                                    const lft_obs_opts_t *opts)
+/* lft_new_general's checks; e has its type, kind, name and options. */
+LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs, lft_obs_t *parent)
 {
-    if (obs == NULL || name == NULL || lft_obs_busy(obs)) {
+    const int start = e->type == LFT_REC_START;
+    if (e->name == NULL || (start && (obs == NULL || lft_obs_busy(obs)))) {
         return lft_refuse(lft_obs_live_client(parent != NULL ? parent : lft_context_current()),
                           LFT_ERR_ARG);
     }
@@ -863,24 +932,34 @@ LFT_NOINLINE static lft_err_t lft_obs_start_general(lft_obs_t *obs, lft_obs_t *p
         return lft_refuse(lft_obs_live_client(parent), err);
     }
     lft_client_t *c = parent->client;
-    if ((unsigned)kind >= LFT_KIND_COUNT || kind == LFT_KIND_TRACE || kind == LFT_KIND_EVENT) {
+    if (start && (e->kind == LFT_KIND_TRACE || e->kind == LFT_KIND_EVENT)) {
         err = LFT_ERR_KIND;
     } else {
-        err = lft_check_obs_opts(opts, (uint8_t)kind);
+        err = lft_check_opts(e->opts, e->kind);
     }
     if (err != LFT_OK) {
-        lft_client_count_error(c, err);
-        return err;
+        return lft_refuse(c, err);
     }
-    lft_emit_t e;
-    lft_emit_new(&e, c, parent, LFT_REC_START, (uint8_t)kind, name, opts);
-    err = lft_emit(c, &e);
-    if (err != LFT_OK) {
-        return err;
-    }
-    lft_obs_fill(obs, c, (uint8_t)kind, e.serial, parent->trace_serial, parent->serial, e.pos,
-                 e.sampled_out);
+    lft_emit_new(e, c, parent);
     return LFT_OK;
+}
+
+/* A START of obs (type_kind: record type << 4 | kind; an invalid kind as
+ * LFT_KIND_TRACE) or an EVENT (obs NULL) when the fast path did not take
+ * the call. */
+LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent, uint32_t type_kind,
+                                              const char *name, const lft_obs_opts_t *opts)
+{
+    lft_emit_t e;
+    e.type = (uint8_t)(type_kind >> 4);
+    e.kind = (uint8_t)(type_kind & 0x0Fu);
+    e.name = name;
+    e.opts = opts;
+    lft_err_t err = lft_new_check(&e, obs, parent);
+    if (err == LFT_OK) {
+        err = lft_emit(&e);
+    }
+    return err == LFT_OK && obs != NULL ? lft_obs_started(obs, &e) : err;
 }
 
 lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, const char *name,
@@ -891,7 +970,8 @@ lft_err_t lft_obs_start(lft_obs_t *obs, lft_obs_t *parent, lft_kind_t kind, cons
         lft_fast_new(obs, parent, ((uint32_t)LFT_REC_START << 4) | (uint32_t)kind, name) == LFT_OK) {
         return LFT_OK;
     }
-    return lft_obs_start_general(obs, parent, kind, name, opts);
+    const uint32_t k = (unsigned)kind < LFT_KIND_COUNT ? (uint32_t)kind : LFT_KIND_TRACE;
+    return lft_new_general(obs, parent, ((uint32_t)LFT_REC_START << 4) | k, name, opts);
 }
 
 lft_err_t lft_span_start(lft_obs_t *obs, lft_obs_t *parent, const char *name,
@@ -901,7 +981,7 @@ lft_err_t lft_span_start(lft_obs_t *obs, lft_obs_t *parent, const char *name,
         lft_fast_new(obs, parent, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_SPAN, name) == LFT_OK) {
         return LFT_OK;
     }
-    return lft_obs_start_general(obs, parent, LFT_KIND_SPAN, name, opts);
+    return lft_new_general(obs, parent, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_SPAN, name, opts);
 }
 
 lft_err_t lft_generation_start(lft_obs_t *obs, lft_obs_t *parent, const char *name,
@@ -912,49 +992,18 @@ lft_err_t lft_generation_start(lft_obs_t *obs, lft_obs_t *parent, const char *na
             LFT_OK) {
         return LFT_OK;
     }
-    return lft_obs_start_general(obs, parent, LFT_KIND_GENERATION, name, opts);
-}
-
-static lft_err_t lft_obs_write(lft_obs_t *obs, const lft_obs_opts_t *opts, lft_rec_type_t type,
-                               int first_token)
-{
-    lft_err_t err = lft_check_open(obs, 0);
-    if (err != LFT_OK) {
-        return lft_refuse(lft_obs_live_client(obs), err);
-    }
-    lft_client_t *c = obs->client;
-    err = lft_check_obs_opts(opts, obs->kind);
-    if (err == LFT_OK && first_token && !lft_kind_is_generation_like(obs->kind)) {
-        err = LFT_ERR_KIND;
-    }
-    if (err == LFT_OK && type == LFT_REC_UPDATE && opts != NULL && opts->time_unix_us != 0) {
-        err = LFT_ERR_ARG; /* times belong to start and end */
-    }
-    if (err != LFT_OK) {
-        lft_client_count_error(c, err);
-        return err;
-    }
-    if (type == LFT_REC_UPDATE && opts == NULL && !first_token) {
-        return LFT_OK; /* nothing to update */
-    }
-    lft_emit_t e;
-    lft_emit_of(&e, obs, type, opts);
-    e.first_token = (uint8_t)first_token;
-    err = lft_emit(c, &e);
-    if (type == LFT_REC_END && (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
-        obs->state = LFT_STATE_ENDED;
-    }
-    return err;
+    return lft_new_general(obs, parent, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_GENERATION, name,
+                           opts);
 }
 
 lft_err_t lft_obs_update(lft_obs_t *obs, const lft_obs_opts_t *opts)
 {
-    return lft_obs_write(obs, opts, LFT_REC_UPDATE, 0);
+    return lft_write_of(obs, opts, LFT_REC_UPDATE);
 }
 
 lft_err_t lft_generation_first_token(lft_obs_t *obs)
 {
-    return lft_obs_write(obs, NULL, LFT_REC_UPDATE, 1);
+    return lft_write_of(obs, NULL, LFT_REC_UPDATE | LFT_OF_FIRST);
 }
 
 lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
@@ -962,7 +1011,7 @@ lft_err_t lft_obs_end(lft_obs_t *obs, const lft_obs_opts_t *opts)
     if (opts == NULL && lft_fast_end(obs) == LFT_OK) {
         return LFT_OK;
     }
-    return lft_obs_write(obs, opts, LFT_REC_END, 0);
+    return lft_write_of(obs, opts, LFT_REC_END);
 }
 
 lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *opts)
@@ -971,23 +1020,7 @@ lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *o
         lft_fast_new(NULL, parent, ((uint32_t)LFT_REC_EVENT << 4) | LFT_KIND_EVENT, name) == LFT_OK) {
         return LFT_OK;
     }
-    if (name == NULL) {
-        return lft_refuse(lft_obs_live_client(parent != NULL ? parent : lft_context_current()),
-                          LFT_ERR_ARG);
-    }
-    lft_err_t err = lft_parent_resolve(&parent);
-    if (err != LFT_OK) {
-        return lft_refuse(lft_obs_live_client(parent), err);
-    }
-    lft_client_t *c = parent->client;
-    err = lft_check_obs_opts(opts, LFT_KIND_EVENT);
-    if (err != LFT_OK) {
-        lft_client_count_error(c, err);
-        return err;
-    }
-    lft_emit_t e;
-    lft_emit_new(&e, c, parent, LFT_REC_EVENT, LFT_KIND_EVENT, name, opts);
-    return lft_emit(c, &e);
+    return lft_new_general(NULL, parent, ((uint32_t)LFT_REC_EVENT << 4) | LFT_KIND_EVENT, name, opts);
 }
 
 /* ----------------------------------------------------------------- scores */
@@ -1039,8 +1072,10 @@ static lft_err_t lft_check_score(const lft_client_t *client, const lft_score_t *
     return LFT_OK;
 }
 
-lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
+/* lft_score's checks; e has its options (the score). */
+LFT_NOINLINE static lft_err_t lft_score_check(lft_emit_t *e, lft_client_t *client)
 {
+    const lft_score_t *score = e->opts;
     if (client == NULL) {
         return LFT_ERR_ARG;
     }
@@ -1052,15 +1087,24 @@ lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
     }
     lft_err_t err = lft_check_score(client, score);
     if (err != LFT_OK) {
-        lft_client_count_error(client, err);
-        return err;
+        return lft_refuse(client, err);
     }
-    lft_emit_t e;
-    lft_emit_new(&e, client, NULL, LFT_REC_SCORE, LFT_KIND_TRACE, NULL, score);
+    lft_emit_new(e, client, NULL);
+    e->name = NULL;
+    e->type = LFT_REC_SCORE;
+    e->kind = LFT_KIND_TRACE;
     if (score->target != NULL) {
-        e.trace = score->target->trace_serial;
-        e.by.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
-        e.sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
+        e->trace = score->target->trace_serial;
+        e->by.observation = score->target->kind == LFT_KIND_TRACE ? 0u : score->target->serial;
+        e->sampled_out = (score->target->flags & LFT_OBSF_SAMPLED_OUT) != 0;
     }
-    return lft_emit(client, &e);
+    return LFT_OK;
+}
+
+lft_err_t lft_score(lft_client_t *client, const lft_score_t *score)
+{
+    lft_emit_t e;
+    e.opts = score;
+    const lft_err_t err = lft_score_check(&e, client);
+    return err == LFT_OK ? lft_emit(&e) : err;
 }
