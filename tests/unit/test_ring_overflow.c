@@ -18,6 +18,11 @@
 
 static uint8_t ring[2048];
 static lft_client_t client;
+/* Records released since init() by ring_pass(), and whether check_ring()
+ * holds the counters to them (tests that release only through ring_pass()
+ * set it after init()). */
+static uint32_t released_total;
+static int counting;
 
 static uint32_t vlen(uint64_t v)
 {
@@ -56,6 +61,8 @@ static void init(void *buf, size_t size, lft_drop_policy_t policy, uint32_t max_
     cfg.drop_policy = policy;
     cfg.max_field_bytes = max_field;
     LFT_CHECK_EQ(lft_client_init(&client, &cfg), LFT_OK);
+    released_total = 0;
+    counting = 0;
 }
 
 static lft_stats_t stats(void)
@@ -122,24 +129,250 @@ static uint32_t release_all(void)
     return lft_reader_end(&r);
 }
 
-/* pending_bytes is exactly the span from the oldest pending record to the
- * end of the newest one (no byte unaccounted for), and every hole in it is
- * a wrap remainder, shorter than the record after it. */
-static void check_accounting(void)
+/* ------------------------------------------------------- ring invariants */
+
+/* The ring walked from the tail to the head through the client's fields
+ * (independently of the reader): every pending record (neither PAD nor
+ * released), and the bytes of pads, short gaps and released records. */
+typedef struct {
+    uint32_t pos;
+    uint32_t len;
+    uint32_t serial;
+    uint8_t type;
+    uint8_t flags;
+} walk_rec_t;
+
+#define WALK_MAX 256
+static walk_rec_t walk[WALK_MAX];
+static unsigned walk_n;
+static uint32_t walk_idle;  /* pad and gap bytes */
+static uint32_t walk_done;  /* bytes of released records not yet freed */
+static unsigned walk_moved; /* pending records flagged MOVED */
+
+static uint32_t u16_at(const uint8_t *p)
 {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8);
+}
+
+static uint32_t u32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/*
+ * The documented layout, checked byte for byte: used is head_abs - tail_abs
+ * and the walk from the tail through records, pads and gaps lands exactly
+ * on the head; no record straddles the end of the buffer; a PAD or a short
+ * gap (fewer than LFT_REC_HDR bytes) only fills the end of the buffer and is
+ * followed by a record at index 0 that did not fit there; pending_bytes is
+ * used; pending_records is the number of pending records walked; each
+ * record written is pending, released or overwritten. Returns 1 when
+ * everything held.
+ */
+static int check_ring(void)
+{
+    const unsigned long failed = lft_test_failures;
+    const lft_client_t *c = &client;
+    walk_n = 0;
+    walk_idle = 0;
+    walk_done = 0;
+    walk_moved = 0;
+    LFT_CHECK(c->used <= c->cap);
+    LFT_CHECK(c->head < c->cap);
+    LFT_CHECK(c->tail < c->cap);
+    LFT_CHECK_EQ(c->head_abs - c->tail_abs, c->used);
+    LFT_CHECK_EQ((c->tail + c->used) % c->cap, c->head);
+    uint32_t pos = c->tail_abs;
+    uint32_t idle_before = 0; /* size of the pad or gap just walked */
+    unsigned steps = 0;
+    while (pos != c->head_abs && steps++ < c->cap) { /* each step >= 1 byte */
+        const uint32_t off = pos - c->tail_abs;
+        const uint32_t idx = (c->tail + off) % c->cap;
+        if (c->cap - idx < LFT_REC_HDR) {
+            LFT_CHECK_EQ(idle_before, 0);
+            LFT_CHECK(c->cap - idx <= c->used - off);
+            idle_before = c->cap - idx;
+            walk_idle += idle_before;
+            pos += idle_before;
+            continue;
+        }
+        const uint8_t *p = c->buf + idx;
+        const uint32_t len = u16_at(p);
+        const uint8_t type = (uint8_t)(p[2] >> 4);
+        if (len < LFT_REC_HDR || len > c->cap - idx || len > c->used - off) {
+            LFT_CHECK(0 && "walk: a length that does not fit");
+            return 0;
+        }
+        if (idle_before != 0) {
+            LFT_CHECK_EQ(idx, 0);
+            LFT_CHECK(type != LFT_REC_PAD);
+            LFT_CHECK(len > idle_before);
+            idle_before = 0;
+        }
+        if (type == LFT_REC_PAD) {
+            LFT_CHECK_EQ(idx + len, c->cap);
+            idle_before = len;
+            walk_idle += len;
+        } else if ((p[3] & LFT_RECF_DONE) != 0) {
+            walk_done += len;
+        } else {
+            LFT_CHECK(walk_n < WALK_MAX);
+            if (walk_n < WALK_MAX) {
+                walk_rec_t *w = &walk[walk_n++];
+                w->pos = pos;
+                w->len = len;
+                w->type = type;
+                w->flags = p[3];
+                w->serial = len >= LFT_REC_HDR + 4u ? u32_at(p + LFT_REC_HDR) : 0u;
+                walk_moved += (p[3] & LFT_RECF_MOVED) != 0;
+            }
+        }
+        pos += len;
+    }
+    LFT_CHECK_EQ(pos, c->head_abs);
+    LFT_CHECK_EQ(idle_before, 0); /* a pad or gap is never the newest */
     lft_stats_t st = stats();
-    LFT_CHECK_EQ(st.pending_records, snap_n);
-    if (snap_n == 0) {
-        LFT_CHECK_EQ(st.pending_bytes, 0);
+    LFT_CHECK_EQ(st.pending_bytes, c->used);
+    LFT_CHECK_EQ(st.pending_records, walk_n);
+    if (counting) {
+        LFT_CHECK_EQ(st.recorded, st.pending_records + st.dropped_overwritten + released_total);
+    }
+    LFT_CHECK(walk_moved <= st.moved);
+    LFT_CHECK(st.ring_high_water >= c->used);
+    LFT_CHECK(st.ring_high_water <= c->cap);
+    return lft_test_failures == failed;
+}
+
+/* After lft_reader_end the tail is a pending record (everything idle in
+ * front of it was freed) unless the ring is empty; with no released record
+ * left behind, pending_bytes is then exactly the distance from the oldest
+ * pending record to the end of the newest, pads and gaps included. Uses
+ * the last check_ring(). */
+static void check_tail_pending(void)
+{
+    const lft_client_t *c = &client;
+    if (walk_n == 0) {
+        LFT_CHECK_EQ(c->used, walk_idle + walk_done);
         return;
     }
-    uint32_t first = snap[0].pos;
-    uint32_t end = snap[snap_n - 1].pos + snap[snap_n - 1].len;
-    LFT_CHECK_EQ(st.pending_bytes, end - first);
-    for (unsigned i = 1; i < snap_n; i++) {
-        uint32_t hole = snap[i].pos - (snap[i - 1].pos + snap[i - 1].len);
-        LFT_CHECK(hole < snap[i].len);
+    LFT_CHECK_EQ(walk[0].pos, c->tail_abs);
+    if (walk_done == 0) {
+        const walk_rec_t *last = &walk[walk_n - 1u];
+        LFT_CHECK_EQ(c->used, last->pos + last->len - walk[0].pos);
     }
+}
+
+/* (type, serial) of the pending records, sorted: what moves must keep. */
+static uint64_t keys_a[WALK_MAX], keys_b[WALK_MAX];
+
+static unsigned walk_keys(uint64_t *keys)
+{
+    for (unsigned i = 0; i < walk_n; i++) {
+        uint64_t k = ((uint64_t)walk[i].serial << 4) | walk[i].type;
+        unsigned j = i;
+        while (j > 0 && keys[j - 1u] > k) { /* insertion sort, at most WALK_MAX^2 */
+            keys[j] = keys[j - 1u];
+            j--;
+        }
+        keys[j] = k;
+    }
+    return walk_n;
+}
+
+/*
+ * One reader pass: the reader must return exactly the pending records of
+ * the walk, in order and at their positions. release_ended: release those
+ * lft_reader_is_ended says are ended (what an exporter does), else release
+ * nothing. Checks lft_reader_end's result against pending_bytes, that the
+ * pending records are the same minus those released (moves only relocate
+ * them), and the layout after. Returns the bytes freed.
+ */
+static uint32_t ring_pass(int release_ended)
+{
+    check_ring();
+    const uint32_t done_before = walk_done;
+    const unsigned n_before = walk_keys(keys_a);
+    static walk_rec_t expect[WALK_MAX];
+    memcpy(expect, walk, walk_n * sizeof walk[0]);
+    const lft_stats_t before = stats();
+    lft_reader_t r;
+    lft_record_t rec;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    LFT_CHECK_EQ(r.begin, client.tail_abs);
+    LFT_CHECK_EQ(r.end, client.head_abs);
+    unsigned n = 0, released = 0;
+    while (lft_reader_next(&r, &rec) == 1) {
+        LFT_CHECK(n < n_before);
+        if (n < n_before) {
+            LFT_CHECK_EQ(rec.pos, expect[n].pos);
+            LFT_CHECK_EQ(rec.len, expect[n].len);
+            LFT_CHECK_EQ(rec.type, expect[n].type);
+            LFT_CHECK_EQ(rec.serial, expect[n].serial);
+        }
+        n++;
+        if (release_ended && lft_reader_is_ended(&r, &rec)) {
+            LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+            released++;
+        }
+    }
+    LFT_CHECK_EQ(n, n_before);
+    LFT_CHECK_EQ(r.released, released);
+    released_total += released;
+    const uint32_t freed = lft_reader_end(&r);
+    const lft_stats_t after = stats();
+    if (released == 0 && done_before == 0) {
+        /* nothing released, now or before: what a pass can free is the
+         * pad or gap at the end of the buffer (one at most: tail to head
+         * crosses the end once), and the moves toward it go into the free
+         * bytes in front of the tail: no new pad */
+        LFT_CHECK(after.pending_bytes <= before.pending_bytes);
+    }
+    /* the drop in pending_bytes, net of the pads moves added (a move of a
+     * pass that released records may pad the end of the buffer); 0 if
+     * none */
+    LFT_CHECK_EQ(freed, after.pending_bytes <= before.pending_bytes
+                            ? before.pending_bytes - after.pending_bytes : 0u);
+    LFT_CHECK_EQ(after.pending_records, before.pending_records - released);
+    LFT_CHECK_EQ(after.dropped_overwritten, before.dropped_overwritten);
+    LFT_CHECK_EQ(after.recorded, before.recorded);
+    check_ring();
+    check_tail_pending();
+    /* the same records, less the released ones */
+    const unsigned n_after = walk_keys(keys_b);
+    LFT_CHECK_EQ(n_after + released, n_before);
+    unsigned i = 0, j = 0, matched = 0;
+    while (i < n_before && j < n_after) {
+        if (keys_a[i] == keys_b[j]) {
+            i++;
+            j++;
+            matched++;
+        } else {
+            i++;
+        }
+    }
+    LFT_CHECK_EQ(matched, n_after);
+    return freed;
+}
+
+/* pending_bytes is exactly the span from the oldest pending record to the
+ * end of the newest one (no byte unaccounted for), and every hole in it is
+ * a wrap remainder, shorter than the record after it: checked on the ring
+ * as it is now, after the snapshot() it follows. Not on the positions that
+ * snapshot() read: its lft_reader_end may have moved records since (the
+ * open ones in front of a pad, to free the pad; see
+ * test_drop_oldest_start_behind_pad). */
+static void check_accounting(void)
+{
+    LFT_CHECK(check_ring());
+    LFT_CHECK_EQ(walk_n, snap_n);
+    if (walk_n == 0) {
+        LFT_CHECK_EQ(client.used, 0);
+        return;
+    }
+    const walk_rec_t *last = &walk[walk_n - 1u];
+    LFT_CHECK_EQ(walk[0].pos, client.tail_abs);
+    LFT_CHECK_EQ(client.used, last->pos + last->len - walk[0].pos);
+    LFT_CHECK_EQ(walk_done, 0);
 }
 
 /* ------------------------------------------------------------ drop newest */
@@ -677,6 +910,326 @@ static void test_drop_oldest_reader_open(void)
     check_accounting();
 }
 
+/* The open observations of a sweep: their START is pending exactly once
+ * (DROP_OLDEST never drops it, moves never duplicate it), not ENDED; an
+ * ended span's START is there at most once, ENDED. */
+#define SWEEP_SPANS 24
+typedef struct {
+    lft_obs_t h;
+    int used; /* started and not yet ended */
+} sweep_span_t;
+
+static void check_starts(uint32_t trace_serial, const sweep_span_t *sp, unsigned n)
+{
+    unsigned trace = 0;
+    for (unsigned i = 0; i < walk_n; i++) {
+        if (walk[i].type == LFT_REC_START && walk[i].serial == trace_serial) {
+            trace++;
+            LFT_CHECK_EQ(walk[i].flags & LFT_RECF_ENDED, 0);
+        }
+    }
+    LFT_CHECK_EQ(trace, 1);
+    for (unsigned k = 0; k < n; k++) {
+        if (!sp[k].used) {
+            continue;
+        }
+        unsigned found = 0;
+        for (unsigned i = 0; i < walk_n; i++) {
+            if (walk[i].type == LFT_REC_START && walk[i].serial == sp[k].h.serial) {
+                found++;
+                LFT_CHECK_EQ(walk[i].flags & LFT_RECF_ENDED, 0);
+            }
+        }
+        LFT_CHECK_EQ(found, 1);
+    }
+}
+
+static uint32_t sweep_rand(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return *x >> 16;
+}
+
+/* Start a span "sNN" (29 bytes) in a free slot: recorded, or refused
+ * because only open observations are left. */
+static void sweep_start(lft_trace_t *t, sweep_span_t *sp, unsigned *names)
+{
+    for (unsigned k = 0; k < SWEEP_SPANS; k++) {
+        if (sp[k].used) {
+            continue;
+        }
+        char name[8];
+        lft_obs_t fresh = LFT_OBS_INIT;
+        sp[k].h = fresh;
+        snprintf(name, sizeof name, "s%02u", *names % 100u);
+        (*names)++;
+        lft_err_t err = lft_span_start(&sp[k].h, t, name, NULL);
+        LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+        sp[k].used = err == LFT_OK;
+        return;
+    }
+}
+
+/* Update the first open span from slot k on (an UPDATE of 19 bytes: its
+ * output "u"), or the trace when none is open (UPDATE records of open
+ * observations move like their START). */
+static void sweep_update(lft_trace_t *t, sweep_span_t *sp, unsigned k)
+{
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.output = LFT_TEXT("u");
+    for (unsigned i = 0; i < SWEEP_SPANS; i++) {
+        sweep_span_t *s = &sp[(k + i) % SWEEP_SPANS];
+        if (s->used) {
+            lft_err_t err = lft_obs_update(&s->h, &o);
+            LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+            return;
+        }
+    }
+    lft_trace_opts_t to;
+    memset(&to, 0, sizeof to);
+    to.session_id = "u";
+    lft_err_t err = lft_trace_update(t, &to);
+    LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+}
+
+/* End the first open span from slot k on: with no options (an END of 16
+ * bytes) or with an output (38 bytes), refused when the ring is full. */
+static void sweep_end(sweep_span_t *sp, unsigned k, int big)
+{
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.output = LFT_TEXT("twenty-bytes-output!");
+    for (unsigned i = 0; i < SWEEP_SPANS; i++) {
+        sweep_span_t *s = &sp[(k + i) % SWEEP_SPANS];
+        if (s->used) {
+            lft_err_t err = lft_obs_end(&s->h, big ? &o : NULL);
+            LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+            LFT_CHECK_EQ(lft_obs_is_open(&s->h), 0);
+            s->used = 0;
+            return;
+        }
+    }
+}
+
+/* One layout: a DROP_OLDEST ring of cap bytes, an open trace "t" (START 27
+ * bytes), spans started up to spans (refused once the ring is full of open
+ * ones), then steps pseudo-random operations (spans started, updated and
+ * ended, events, reader passes releasing nothing or the ended records), every
+ * invariant checked after each; finally everything is ended and released
+ * and the ring must be empty. Returns 1 when every check held. */
+static int sweep_layout(uint32_t cap, unsigned spans, unsigned steps)
+{
+    const unsigned long failed = lft_test_failures;
+    init(ring, cap, LFT_DROP_OLDEST, 0);
+    counting = 1;
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    sweep_span_t sp[SWEEP_SPANS];
+    memset(sp, 0, sizeof sp);
+    unsigned names = 0;
+    for (unsigned i = 0; i < spans && i < SWEEP_SPANS; i++) {
+        sweep_start(&t, sp, &names);
+    }
+    uint32_t x = cap * 7919u + spans;
+    uint32_t moved = stats().moved, overwritten = stats().dropped_overwritten;
+    for (unsigned step = 0; step < steps && lft_test_failures == failed; step++) {
+        const uint32_t op = sweep_rand(&x) % 9u;
+        if (op <= 1) {
+            sweep_start(&t, sp, &names);
+        } else if (op <= 3) {
+            sweep_end(sp, sweep_rand(&x) % SWEEP_SPANS, op == 3);
+        } else if (op == 4) {
+            lft_err_t err = lft_event(&t, "e", NULL);
+            LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+        } else if (op <= 6) {
+            check_ring();
+            const int clean = walk_done == 0;
+            (void)ring_pass(0);
+            if (clean) {
+                /* with no released record anywhere, one pass does all
+                 * there is to do: the next one frees and moves nothing */
+                const uint32_t moved_then = stats().moved;
+                LFT_CHECK_EQ(ring_pass(0), 0);
+                LFT_CHECK_EQ(stats().moved, moved_then);
+            }
+        } else if (op == 7) {
+            (void)ring_pass(1);
+        } else {
+            sweep_update(&t, sp, sweep_rand(&x) % SWEEP_SPANS);
+        }
+        check_ring();
+        check_starts(t.serial, sp, SWEEP_SPANS);
+        const lft_stats_t st = stats();
+        LFT_CHECK(st.moved >= moved);
+        LFT_CHECK(st.dropped_overwritten >= overwritten);
+        moved = st.moved;
+        overwritten = st.dropped_overwritten;
+    }
+    for (unsigned k = 0; k < SWEEP_SPANS; k++) {
+        sweep_end(sp, k, 0);
+    }
+    lft_err_t err = lft_trace_end(&t, NULL);
+    LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+    /* all ended: one pass releases and frees everything */
+    (void)ring_pass(1);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.pending_bytes, 0);
+    LFT_CHECK_EQ(st.pending_records, 0);
+    LFT_CHECK_EQ(st.recorded, st.dropped_overwritten + released_total);
+    if (lft_test_failures != failed) {
+        fprintf(stderr, "  (layout: cap %u, %u spans)\n", (unsigned)cap, spans);
+    }
+    return lft_test_failures == failed;
+}
+
+static void test_drop_oldest_layout_sweep(void)
+{
+    for (uint32_t cap = LFT_RING_MIN; cap <= 400u; cap++) {
+        for (unsigned spans = 0; spans <= 14; spans++) {
+            if (!sweep_layout(cap, spans, 60)) {
+                return; /* the first failing layout is enough */
+            }
+        }
+    }
+}
+
+
+/*
+ * The layout of the suspected bug: a 256-byte DROP_OLDEST ring, an open
+ * trace START (27 bytes) and 7 open spans (29 each) fill 230 bytes, and the
+ * 26 left are fewer than the START. When a span is dropped the START, at
+ * the tail, cannot be copied to the head (26 bytes there, none free in
+ * front of it): the end of the buffer becomes a PAD and the START rotates
+ * in place to index 0, behind the pad. The next reader pass, though it
+ * releases nothing, moves the open spans in front of the pad to the head
+ * (the pad behind them is what lets it) and then frees the pad, at the tail
+ * by then: nothing pending is lost and pending_bytes drops by the pad's 26
+ * bytes. The positions the reader returned during that pass are stale
+ * afterwards: compared with pending_bytes after lft_reader_end (as
+ * check_accounting() once did) they put 256 bytes of records in 230 bytes
+ * of ring. Measured on the ring as it is, the accounting is exact.
+ */
+static void test_drop_oldest_start_behind_pad(void)
+{
+    const uint32_t tstart = named_size(1); /* 27: "t" */
+    const uint32_t sstart = named_size(3); /* 29: "s00" */
+    const uint32_t cap = 256;
+    const uint32_t fill = tstart + 7u * sstart; /* 230 */
+    const uint32_t pad = cap - fill;            /* 26 */
+    LFT_CHECK(pad < tstart);
+    init(ring, cap, LFT_DROP_OLDEST, 0);
+    counting = 1;
+    lft_trace_t t = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    lft_obs_t spans[8];
+    char name[8];
+    for (unsigned i = 0; i < 8; i++) {
+        lft_obs_t fresh = LFT_OBS_INIT;
+        spans[i] = fresh;
+        snprintf(name, sizeof name, "s%02u", i);
+        /* the eighth does not fit, and only open observations are there */
+        LFT_CHECK_EQ(lft_span_start(&spans[i], &t, name, NULL), i < 7 ? LFT_OK : LFT_ERR_RING_FULL);
+    }
+    LFT_CHECK(check_ring());
+    LFT_CHECK_EQ(client.used, fill);
+    LFT_CHECK_EQ(walk_n, 8);
+    /* an END of 38 bytes for s00: refused (its START was still open when
+     * the END was sized), the START marked */
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.output = LFT_TEXT("twenty-bytes-output!");
+    LFT_CHECK_EQ(lft_obs_end(&spans[0], &o), LFT_ERR_RING_FULL);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.dropped_overwritten, 0);
+    LFT_CHECK_EQ(st.moved, 0);
+    LFT_CHECK_EQ(st.dropped_ring_full, 2);
+    /* s99: the trace START moves behind a pad, s00 is dropped, s99 takes
+     * its place */
+    lft_obs_t s99 = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_span_start(&s99, &t, "s99", NULL), LFT_OK);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_overwritten, 1);
+    LFT_CHECK_EQ(st.moved, 1);
+    LFT_CHECK_EQ(st.recorded, 9); /* the trace, s00..s06, s99 */
+    LFT_CHECK_EQ(st.pending_records, 8);
+    LFT_CHECK(check_ring());
+    LFT_CHECK_EQ(client.used, cap); /* s01..s06, the pad, the START, s99 */
+    LFT_CHECK_EQ(client.tail_abs, tstart + sstart);
+    LFT_CHECK_EQ(walk_idle, pad);
+    LFT_CHECK_EQ(walk_n, 8);
+    if (walk_n != 8) {
+        return;
+    }
+    for (unsigned i = 0; i < 6; i++) {
+        LFT_CHECK_EQ(walk[i].serial, spans[i + 1u].serial);
+        LFT_CHECK_EQ(walk[i].pos, tstart + (i + 1u) * sstart);
+        LFT_CHECK_EQ(walk[i].flags, 0);
+    }
+    LFT_CHECK_EQ(walk[6].serial, t.serial);
+    LFT_CHECK_EQ(walk[6].pos, cap); /* index 0, behind the pad */
+    LFT_CHECK_EQ(walk[6].flags, LFT_RECF_MOVED);
+    LFT_CHECK_EQ(walk[7].serial, s99.serial);
+    LFT_CHECK_EQ(walk[7].pos, cap + tstart);
+    /* a pass that releases nothing: the reader returns the 8 records where
+     * the walk found them; lft_reader_end moves s01..s06 and frees the pad */
+    const uint32_t old_first = walk[0].pos;
+    const uint32_t old_end = walk[7].pos + walk[7].len;
+    LFT_CHECK_EQ(old_end - old_first, cap); /* exact before the pass */
+    LFT_CHECK_EQ(ring_pass(0), pad);
+    st = stats();
+    LFT_CHECK_EQ(st.moved, 1u + 6u);
+    LFT_CHECK_EQ(st.pending_records, 8);
+    LFT_CHECK_EQ(st.pending_bytes, fill);
+    LFT_CHECK_EQ(st.dropped_overwritten, 1);
+    /* what was reported: the pass's positions against pending_bytes now */
+    LFT_CHECK(st.pending_bytes < old_end - old_first);
+    /* the ring now: the START at the tail (index 0), s99, the moved spans,
+     * contiguous, no pad */
+    LFT_CHECK(check_ring());
+    LFT_CHECK_EQ(walk_idle, 0);
+    LFT_CHECK_EQ(client.tail, 0);
+    LFT_CHECK_EQ(client.tail_abs, cap);
+    LFT_CHECK_EQ(client.head_abs, cap + fill);
+    check_tail_pending();
+    LFT_CHECK_EQ(walk_n, 8);
+    if (walk_n == 8) {
+        LFT_CHECK_EQ(walk[0].serial, t.serial);
+        LFT_CHECK_EQ(walk[1].serial, s99.serial);
+        for (unsigned i = 2; i < 8; i++) {
+            LFT_CHECK_EQ(walk[i].serial, spans[i - 1u].serial);
+            LFT_CHECK_EQ(walk[i].pos, cap + tstart + (i - 1u) * sstart);
+            LFT_CHECK_EQ(walk[i].flags, LFT_RECF_MOVED);
+        }
+    }
+    /* the next pass has nothing to do */
+    LFT_CHECK_EQ(ring_pass(0), 0);
+    LFT_CHECK_EQ(stats().moved, 7);
+    /* only open observations: refused, nothing dropped */
+    lft_obs_t more = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_span_start(&more, &t, "s98", NULL), LFT_ERR_RING_FULL);
+    st = stats();
+    LFT_CHECK_EQ(st.dropped_overwritten, 1);
+    LFT_CHECK_EQ(st.dropped_ring_full, 3);
+    LFT_CHECK(check_ring());
+    /* everything ends and is released: empty */
+    for (unsigned i = 1; i < 7; i++) {
+        lft_err_t err = lft_obs_end(&spans[i], NULL);
+        LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+        LFT_CHECK(check_ring());
+    }
+    lft_err_t err = lft_obs_end(&s99, NULL);
+    LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+    err = lft_trace_end(&t, NULL);
+    LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+    LFT_CHECK(check_ring());
+    (void)ring_pass(1);
+    st = stats();
+    LFT_CHECK_EQ(st.pending_bytes, 0);
+    LFT_CHECK_EQ(st.pending_records, 0);
+    LFT_CHECK_EQ(st.recorded, st.dropped_overwritten + released_total);
+}
+
 int main(void)
 {
     LFT_RUN(test_drop_newest);
@@ -687,6 +1240,8 @@ int main(void)
     LFT_RUN(test_drop_oldest_end_after_overwrite);
     LFT_RUN(test_drop_oldest_only_open);
     LFT_RUN(test_drop_oldest_reader_open);
+    LFT_RUN(test_drop_oldest_start_behind_pad);
+    LFT_RUN(test_drop_oldest_layout_sweep);
     LFT_CHECK_EQ(lft_test_lock_depth(), 0);
     return LFT_TEST_REPORT();
 }
