@@ -990,8 +990,8 @@ static void test_names_by_reference(void)
 {
     static const char long_name[] = "a-rather-long-span-name-for-a-firmware-step";
     setup(1024);
-    lft_trace_t t;
-    lft_obs_t s, g, c, bad;
+    lft_trace_t t = LFT_OBS_INIT;
+    lft_obs_t s = LFT_OBS_INIT, g = LFT_OBS_INIT, c = LFT_OBS_INIT, bad = LFT_OBS_INIT;
     OK(lft_trace_start(&client, &t, "ref", NULL));
     lft_test_clock_advance(7);
     OK(LFT_SPAN_START(&s, &t, "a-rather-long-span-name-for-a-firmware-step"));
