@@ -39,9 +39,22 @@ lft_err_t lft_obs_check(const lft_obs_t *obs);
 lft_client_t *lft_obs_live_client(const lft_obs_t *obs);
 
 /* Fill a handle for a started observation (its START record at absolute
- * position pos). */
-void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint8_t kind, uint32_t serial, uint32_t trace,
-                  uint32_t parent, uint32_t pos, int sampled_out);
+ * position pos). Inlined: the fast path's is a handful of stores. */
+static inline void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint32_t kind, uint32_t serial,
+                                uint32_t trace, uint32_t parent, uint32_t pos, int sampled_out)
+{
+    obs->client = c;
+    obs->ctx_prev = NULL;
+    obs->magic = LFT_OBS_MAGIC;
+    obs->instance = c->instance;
+    obs->serial = serial;
+    obs->trace_serial = trace;
+    obs->parent_serial = parent;
+    obs->start_abs = pos;
+    obs->kind = (uint8_t)kind;
+    obs->state = LFT_STATE_OPEN;
+    obs->flags = sampled_out ? LFT_OBSF_SAMPLED_OUT : 0u;
+}
 
 /* Microseconds since the client's monotonic epoch. */
 static inline int64_t lft_client_now(const lft_client_t *c)

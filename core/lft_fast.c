@@ -62,24 +62,6 @@ LFT_ALWAYS_INLINE lft_client_t *lft_fast_client(const lft_obs_t *h)
     return c;
 }
 
-/* The handle of an observation started by the fast path (lft_obs_fill with
- * nothing sampled out), inlined: a handful of stores. */
-LFT_ALWAYS_INLINE void lft_fast_fill(lft_obs_t *obs, lft_client_t *c, uint32_t kind,
-                                     uint32_t serial, uint32_t trace, uint32_t parent, uint32_t pos)
-{
-    obs->client = c;
-    obs->ctx_prev = NULL;
-    obs->magic = LFT_OBS_MAGIC;
-    obs->instance = c->instance;
-    obs->serial = serial;
-    obs->trace_serial = trace;
-    obs->parent_serial = parent;
-    obs->start_abs = pos;
-    obs->kind = (uint8_t)kind;
-    obs->state = LFT_STATE_OPEN;
-    obs->flags = 0;
-}
-
 /* lft_fast_new; tk is type_kind, plus LFT_FAST_REF | len << 16 when the
  * name is by reference. */
 LFT_NOINLINE static int lft_fast_record(lft_obs_t *obs, const lft_obs_t *parent, uint32_t tk,
@@ -141,7 +123,7 @@ LFT_NOINLINE static int lft_fast_record(lft_obs_t *obs, const lft_obs_t *parent,
         return LFT_FAST_NO;
     }
     if (obs != NULL) {
-        lft_fast_fill(obs, c, tk & 0x0Fu, serial, parent->trace_serial, parent->serial, pos);
+        lft_obs_fill(obs, c, tk & 0x0Fu, serial, parent->trace_serial, parent->serial, pos, 0);
     }
     return LFT_OK;
 }

@@ -752,22 +752,6 @@ static int lft_obs_busy(const lft_obs_t *obs)
            (obs->state == LFT_STATE_OPEN && lft_obs_check(obs) == LFT_OK);
 }
 
-void lft_obs_fill(lft_obs_t *obs, lft_client_t *c, uint8_t kind, uint32_t serial,
-                         uint32_t trace, uint32_t parent, uint32_t pos, int sampled_out)
-{
-    obs->client = c;
-    obs->ctx_prev = NULL;
-    obs->magic = LFT_OBS_MAGIC;
-    obs->instance = c->instance;
-    obs->serial = serial;
-    obs->trace_serial = trace;
-    obs->parent_serial = parent;
-    obs->start_abs = pos;
-    obs->kind = kind;
-    obs->state = LFT_STATE_OPEN;
-    obs->flags = sampled_out ? LFT_OBSF_SAMPLED_OUT : 0u;
-}
-
 /* Resolve the parent (explicit or current) of a new observation. */
 static lft_err_t lft_parent_resolve(lft_obs_t **parent)
 {
