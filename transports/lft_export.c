@@ -54,11 +54,42 @@ static int64_t lft_offset_now(const lft_client_t *c)
     return (int64_t)(lft_port_time_mono_us() - c->epoch_mono_us);
 }
 
+#if defined(__GNUC__) || defined(__clang__)
+#define LFT_EXPORT_NOINLINE __attribute__((noinline))
+#else
+#define LFT_EXPORT_NOINLINE
+#endif
+
+/* The client's counters the exporter decides on. */
+typedef struct {
+    uint32_t completed;
+    uint32_t pending_records;
+    uint32_t pending_bytes;
+    uint32_t ring_size;
+    uint32_t dropped; /* rejected + oversize + given up after retries */
+} lft_counts_t;
+
+/* Read them (0 when the client is not initialised). Not inlined: the whole
+ * lft_stats_t it copies stays out of the frames of the flush path. */
+LFT_EXPORT_NOINLINE static int lft_counts_get(lft_client_t *c, lft_counts_t *out)
+{
+    lft_stats_t s;
+    if (lft_client_stats(c, &s) != LFT_OK) {
+        return 0;
+    }
+    out->completed = s.completed;
+    out->pending_records = s.pending_records;
+    out->pending_bytes = s.pending_bytes;
+    out->ring_size = s.ring_size;
+    out->dropped = s.dropped_rejected + s.dropped_oversize + s.dropped_retries;
+    return 1;
+}
+
 /* Is the client usable (initialised)? */
 static int lft_client_alive(lft_client_t *c)
 {
-    lft_stats_t s;
-    return lft_client_stats(c, &s) == LFT_OK;
+    lft_counts_t n;
+    return lft_counts_get(c, &n);
 }
 
 /* Append the NUL-terminated str to out[*o..cap - 1), truncating. */
@@ -1057,14 +1088,14 @@ static lft_err_t lft_cycle(lft_exporter_t *ex, int use_mark, uint32_t mark, uint
         err = LFT_OK;
     }
     if (!ex->reader_open) {
-        lft_stats_t s;
-        (void)lft_client_stats(ex->client, &s);
+        lft_counts_t n = { 0, 0, 0, 0, 0 };
+        (void)lft_counts_get(ex->client, &n);
         err = lft_reader_begin(ex->client, &ex->reader);
         if (err != LFT_OK) {
             return err;
         }
         ex->reader_open = 1;
-        ex->reader_completed = s.completed;
+        ex->reader_completed = n.completed;
     }
     lft_reader_t *reader = &ex->reader;
     int progress = 0;
@@ -1150,8 +1181,8 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
     if (ex == NULL || client == NULL || cfg == NULL) {
         return LFT_ERR_ARG;
     }
-    lft_stats_t s;
-    if (lft_client_stats(client, &s) != LFT_OK) {
+    lft_counts_t s;
+    if (!lft_counts_get(client, &s)) {
         return LFT_ERR_HANDLE;
     }
     if (cfg->host == NULL || cfg->host[0] == '\0' || !lft_key_ok(cfg->public_key) ||
@@ -1252,8 +1283,8 @@ lft_err_t lft_export_init(lft_exporter_t *ex, lft_client_t *client, const lft_ex
 /* Is a flush due now (flush policy)? */
 static int lft_due(lft_exporter_t *ex, uint64_t now)
 {
-    lft_stats_t s;
-    if (lft_client_stats(ex->client, &s) != LFT_OK) {
+    lft_counts_t s;
+    if (!lft_counts_get(ex->client, &s)) {
         return 0;
     }
     uint32_t ready = ex->ready_left + (s.completed - ex->completed_seen);
@@ -1330,9 +1361,8 @@ lft_err_t lft_flush(lft_exporter_t *ex, uint32_t timeout_ms)
     uint32_t st = lft_port_lock();
     const uint32_t mark = ex->client->head_abs;
     lft_port_unlock(st);
-    lft_stats_t s0;
-    (void)lft_client_stats(ex->client, &s0);
-    const uint32_t dropped0 = s0.dropped_rejected + s0.dropped_oversize + s0.dropped_retries;
+    lft_counts_t n0 = { 0, 0, 0, 0, 0 };
+    (void)lft_counts_get(ex->client, &n0);
     const uint64_t deadline = lft_now_us() + (uint64_t)timeout_ms * 1000u;
     for (;;) {
         uint64_t now = lft_now_us();
@@ -1354,10 +1384,9 @@ lft_err_t lft_flush(lft_exporter_t *ex, uint32_t timeout_ms)
             lft_port_sleep_ms(1u);
         }
         if (before == 0u) {
-            lft_stats_t s;
-            (void)lft_client_stats(ex->client, &s);
-            return s.dropped_rejected + s.dropped_oversize + s.dropped_retries != dropped0 ? LFT_ERR_REJECTED
-                                                                                             : LFT_OK;
+            lft_counts_t n = n0;
+            (void)lft_counts_get(ex->client, &n);
+            return n.dropped != n0.dropped ? LFT_ERR_REJECTED : LFT_OK;
         }
         if (lft_now_us() >= deadline) {
             return LFT_ERR_TIMEOUT;
