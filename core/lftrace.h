@@ -439,7 +439,8 @@ lft_err_t lft_event(lft_obs_t *parent, const char *name, const lft_obs_opts_t *o
  * length); exporters read the name through the pointer when they send it.
  * name must be NUL-terminated with len == strlen(name) <= LFT_NAME_REF_MAX
  * and stay unchanged at that address as long as the client is initialised:
- * a literal, or a constant table in flash. Use them through LFT_SPAN_START,
+ * a literal, or a constant table in flash (on a hosted system, of code that
+ * is not unloaded, dlclose, before the client is deinitialised). Use them through LFT_SPAN_START,
  * LFT_GENERATION_START and LFT_EVENT, which only accept a string literal of
  * at most LFT_NAME_REF_MAX bytes (anything else does not compile) and pass
  * its length. Otherwise they behave as lft_span_start, lft_generation_start
