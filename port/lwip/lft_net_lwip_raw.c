@@ -7,10 +7,15 @@
 #include <limits.h>
 #include <string.h>
 
+#include "lwip/opt.h"
+
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#if LWIP_DNS && LWIP_UDP
+#include "lwip/dns.h"
+#endif
 
 /* What try_fn returns when there is nothing to report yet: no byte count
  * and no lft_err_t. */
@@ -153,16 +158,102 @@ static int lft_raw_try_connect(lft_net_lwip_raw_t *n, const uint8_t *buf, size_t
     return n->pcb == NULL ? LFT_ERR_NET : LFT_RAW_AGAIN;
 }
 
+#if LWIP_DNS && LWIP_UDP
+enum { LFT_RAW_DNS_IDLE, LFT_RAW_DNS_WAITING, LFT_RAW_DNS_FOUND, LFT_RAW_DNS_NONE };
+
+/*
+ * The one name resolution a connect waits for. A connect blocks the one
+ * lwIP context, so at most one waits at any time. lwIP cannot cancel a
+ * query, so its found callback may come after the connect that asked gave
+ * up (timeout), even during a later connect: the callback argument
+ * is the asking connect's generation number, not a pointer, and only the
+ * generation still waiting is written. lwIP never holds a pointer to a
+ * stream.
+ */
+static struct {
+    uintptr_t gen;  /* generation of the latest resolution */
+    uint8_t state;  /* LFT_RAW_DNS_* */
+    ip_addr_t addr; /* the answer (LFT_RAW_DNS_FOUND) */
+} lft_raw_dns;
+
+static void lft_raw_on_dns(const char *name, const ip_addr_t *ipaddr, void *arg)
+{
+    (void)name;
+    if (lft_raw_dns.state != LFT_RAW_DNS_WAITING || (uintptr_t)arg != lft_raw_dns.gen) {
+        return; /* for a connect that gave up */
+    }
+    if (ipaddr != NULL && IP_IS_V4(ipaddr)) {
+        ip_addr_copy(lft_raw_dns.addr, *ipaddr);
+        lft_raw_dns.state = LFT_RAW_DNS_FOUND;
+    } else {
+        lft_raw_dns.state = LFT_RAW_DNS_NONE; /* no such name, or no answer after lwIP's retries */
+    }
+}
+
+static int lft_raw_try_resolve(lft_net_lwip_raw_t *n, const uint8_t *buf, size_t len)
+{
+    (void)n;
+    (void)buf;
+    (void)len;
+    switch (lft_raw_dns.state) {
+    case LFT_RAW_DNS_FOUND:
+        return LFT_OK;
+    case LFT_RAW_DNS_NONE:
+        return LFT_ERR_NET;
+    default:
+        return LFT_RAW_AGAIN;
+    }
+}
+#endif /* LWIP_DNS && LWIP_UDP */
+
+/* host (not NULL, not empty) -> IPv4 address: a literal at once, a name
+ * through lwIP's DNS, driving the stack for at most timeout_ms. */
+static lft_err_t lft_raw_resolve(lft_net_lwip_raw_t *n, const char *host, ip_addr_t *addr, uint32_t timeout_ms)
+{
+    if (ipaddr_aton(host, addr)) {
+        return IP_IS_V4(addr) ? LFT_OK : LFT_ERR_ARG;
+    }
+#if LWIP_DNS && LWIP_UDP
+    if (strlen(host) >= DNS_MAX_NAME_LENGTH) {
+        return LFT_ERR_ARG;
+    }
+    lft_raw_dns.gen++;
+    lft_raw_dns.state = LFT_RAW_DNS_WAITING;
+    err_t e = dns_gethostbyname_addrtype(host, addr, lft_raw_on_dns, (void *)lft_raw_dns.gen,
+                                         LWIP_DNS_ADDRTYPE_IPV4);
+    lft_err_t r = e == ERR_OK ? LFT_OK : LFT_ERR_NET; /* ERR_OK: cached; else no server, table full */
+    if (e == ERR_INPROGRESS) {
+        int w = lft_raw_wait(n, lft_raw_try_resolve, NULL, 0, timeout_ms);
+        r = w == LFT_ERR_WOULD_BLOCK ? LFT_ERR_TIMEOUT : (lft_err_t)w;
+        if (r == LFT_OK) {
+            ip_addr_copy(*addr, lft_raw_dns.addr);
+        }
+    }
+    lft_raw_dns.state = LFT_RAW_DNS_IDLE; /* a late answer now finds nobody waiting */
+    return r;
+#else
+    (void)n;
+    (void)timeout_ms;
+    return LFT_ERR_ARG; /* a name, and lwIP has no DNS */
+#endif
+}
+
 static lft_err_t lft_raw_connect(void *ctx, const char *host, uint16_t port, uint32_t timeout_ms)
 {
     lft_net_lwip_raw_t *n = ctx;
     ip_addr_t addr;
+    u32_t start = sys_now();
 
     lft_raw_close(n);
-    if (host == NULL || port == 0 || n->poll == NULL || n->rx_size == 0 || !ipaddr_aton(host, &addr) ||
-        !IP_IS_V4(&addr)) {
+    if (host == NULL || host[0] == '\0' || port == 0 || n->poll == NULL || n->rx_size == 0) {
         return LFT_ERR_ARG;
     }
+    lft_err_t err = lft_raw_resolve(n, host, &addr, timeout_ms);
+    if (err != LFT_OK) {
+        return err;
+    }
+    uint32_t spent = (uint32_t)(sys_now() - start); /* resolving counts against the budget */
+    uint32_t left = spent < timeout_ms ? timeout_ms - spent : 0u;
     struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
     if (pcb == NULL) {
         return LFT_ERR_NET;
@@ -176,7 +267,7 @@ static lft_err_t lft_raw_connect(void *ctx, const char *host, uint16_t port, uin
         lft_raw_close(n);
         return LFT_ERR_NET;
     }
-    int r = lft_raw_wait(n, lft_raw_try_connect, NULL, 0, timeout_ms);
+    int r = lft_raw_wait(n, lft_raw_try_connect, NULL, 0, left);
     if (r != LFT_OK) {
         lft_raw_close(n);
         return r == LFT_ERR_WOULD_BLOCK ? LFT_ERR_TIMEOUT : (lft_err_t)r;

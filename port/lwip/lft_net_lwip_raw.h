@@ -17,7 +17,7 @@
  *   static lft_net_lwip_raw_t tcp;
  *   lft_net_lwip_raw_init(&tcp, rx_buf, sizeof rx_buf, poll_stack, &netif);
  *   lft_stream_t s = { &lft_net_lwip_raw_ops, &tcp };
- *   s.ops->connect(s.ctx, "192.0.2.1", 443, 5000);
+ *   s.ops->connect(s.ctx, "cloud.langfuse.com", 443, 5000);  (or "192.0.2.1")
  *
  * So lft_flush() works from the super-loop (it keeps the stack running while
  * it waits), and lft_poll() returns at once when nothing is due.
@@ -32,14 +32,32 @@
  * lwIP requirements: LWIP_TCP 1, LWIP_IPV4 1, LWIP_CALLBACK_API 1 (the
  * default). The stack must be initialised (lwip_init) and a netif up before
  * connect. sys_now() must advance in milliseconds: it measures every
- * timeout.
+ * timeout. Host names need LWIP_DNS 1 and LWIP_UDP 1 (lwIP's DNS client:
+ * static tables, DNS_TABLE_SIZE names, a UDP PCB per outstanding query up
+ * to DNS_MAX_SOURCE_PORTS - count them in MEMP_NUM_UDP_PCB) and a DNS
+ * server: the application sets it with dns_setserver(0, &addr), or DHCP
+ * does (LWIP_DHCP 1: the lease's servers, LWIP_DHCP_MAX_DNS_SERVERS).
+ * Without LWIP_DNS (or LWIP_UDP), host must be an IPv4 literal and a name
+ * is LFT_ERR_ARG.
  *
- * connect: host must be an IPv4 literal (no name resolution). Opens a PCB
- *   (tcp_new), disables Nagle (TLS records must not wait for delayed ACKs)
- *   and drives the stack until the handshake completes, fails or timeout_ms
- *   pass. Returns LFT_OK, LFT_ERR_NET (refused: the peer answered with RST;
- *   no PCB free; routing error), LFT_ERR_TIMEOUT, LFT_ERR_ARG (host NULL or
- *   not an IPv4 literal, port 0, no rx buffer or no poll hook).
+ * connect: host is an IPv4 literal or, with LWIP_DNS, a name, resolved to
+ *   an IPv4 address with dns_gethostbyname_addrtype (an answer lwIP has
+ *   cached comes at once; otherwise it drives the stack until the answer).
+ *   Then opens a PCB (tcp_new), disables Nagle (TLS records must not wait
+ *   for delayed ACKs) and drives the stack until the handshake completes,
+ *   fails or the time runs out: timeout_ms covers resolution and handshake
+ *   together. Returns LFT_OK; LFT_ERR_NET: the name does not exist (the
+ *   server answered NXDOMAIN, or lwIP gave up after its own retries,
+ *   DNS_MAX_RETRIES), no DNS server set, lwIP's DNS request table full,
+ *   refused (the peer answered with RST), no PCB free, routing error;
+ *   LFT_ERR_TIMEOUT: no answer or no handshake within timeout_ms;
+ *   LFT_ERR_ARG: host NULL, empty, an IPv6 literal (LWIP_IPV6 builds;
+ *   without IPv6 it is no literal, so a name), a name of
+ *   DNS_MAX_NAME_LENGTH bytes or more, or any name without LWIP_DNS; port
+ *   0, no rx buffer or no poll hook. A query lwIP is still asking when
+ *   connect gives up goes on inside lwIP (it cannot be cancelled); its late
+ *   answer only fills lwIP's cache and touches no stream, so the stream may
+ *   be closed, reused or freed at once.
  * send: queues up to min(len, tcp_sndbuf, 65535) bytes (copied: buf may be
  *   reused at once) and starts transmission; when the send buffer or lwIP's
  *   memory is full it drives the stack until ACKs make room. Returns the
@@ -57,7 +75,9 @@
  *
  * Thread context: the one context that runs lwIP (the super-loop); never
  * from an lwIP callback or from inside the poll hook. One stream per
- * lft_net_lwip_raw_t; several can share one stack.
+ * lft_net_lwip_raw_t; several can share one stack. The waiting resolution
+ * is module state (a few bytes, static): one connect at a time, which the
+ * single context guarantees.
  */
 #ifndef LFT_NET_LWIP_RAW_H
 #define LFT_NET_LWIP_RAW_H

@@ -3,7 +3,7 @@
 
 Python 3.11 standard library only; `certs` shells out to the openssl CLI.
 
-  lft_collector.py certs   --dir D
+  lft_collector.py certs   --dir D [--server-name NAME ...]
   lft_collector.py serve   --dir D --port 0 --portfile F [--http] [--cert server|wronghost]
                            --public-key PK --secret-key SK --store S.jsonl --max-seconds 120
   lft_collector.py tree    --store S.jsonl [--trace-id X]
@@ -96,7 +96,7 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = DNS:{cn}
+subjectAltName = {san}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 """
@@ -108,10 +108,13 @@ def _openssl(tmp, *args):
         sys.exit(f"lft_collector: openssl {args[0]} failed:\n{r.stderr}")
 
 
-def _new_key_and_request(tmp, name, cn, x509):
-    """P-256 key <name>.key and, self-signed CA cert (x509) or CSR, <name>.pem / <name>.csr."""
+def _new_key_and_request(tmp, name, cn, x509, also=()):
+    """P-256 key <name>.key and, self-signed CA cert (x509) or CSR, <name>.pem / <name>.csr.
+
+    A leaf's SAN is DNS:cn plus DNS:<each name in also>."""
     cfg = f"{name}.cnf"
-    Path(tmp, cfg).write_text(_OPENSSL_CONFIG.format(cn=cn))
+    san = ", ".join(f"DNS:{n}" for n in (cn, *also))
+    Path(tmp, cfg).write_text(_OPENSSL_CONFIG.format(cn=cn, san=san))
     args = ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
             "-sha256", "-config", cfg, "-keyout", f"{name}.key"]
     if x509:
@@ -121,27 +124,30 @@ def _new_key_and_request(tmp, name, cn, x509):
     _openssl(tmp, *args)
 
 
-def _issue(tmp, name, cn, ca):
-    """<name>.key + <name>.pem for DNS name cn (SAN), signed by CA <ca>."""
-    _new_key_and_request(tmp, name, cn, x509=False)
+def _issue(tmp, name, cn, ca, also=()):
+    """<name>.key + <name>.pem for DNS name cn and the names in also (SAN), signed by CA <ca>."""
+    _new_key_and_request(tmp, name, cn, x509=False, also=also)
     _openssl(tmp, "x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
              "-set_serial", str(secrets.randbits(63) + 1), "-days", "825", "-sha256",
              "-extfile", f"{name}.cnf", "-extensions", "leaf", "-out", f"{name}.pem")
 
 
-def _certs_valid(d):
+def _certs_valid(d, server_names):
     ok = lambda *a: subprocess.run(["openssl", "verify", *a], cwd=d, capture_output=True,
                                    timeout=60).returncode == 0
     return (all((d / f).is_file() for f in CERT_FILES)
             and ok("-CAfile", "ca.pem", "server.pem", "wronghost.pem")
+            and all(ok("-CAfile", "ca.pem", "-verify_hostname", n, "server.pem") for n in server_names)
             and ok("-CAfile", "wrong-ca.pem", "wrong-ca.pem"))
 
 
-def make_certs(directory):
+def make_certs(directory, server_names=()):
     """Create the test PKI in directory unless a valid one is already there. Returns True if created.
 
     ca.pem (+ca.key)        test CA, P-256, self-signed
-    server.pem/.key         CN/SAN DNS:localhost, signed by ca.pem (no IP SAN: mbedTLS 2.28 ignores them)
+    server.pem/.key         CN/SAN DNS:localhost, signed by ca.pem (no IP SAN: mbedTLS 2.28 ignores them);
+                            also SAN DNS:<name> for each of server_names (a test that resolves a
+                            name, e.g. through its own DNS server, and verifies that name)
     wronghost.pem/.key      SAN DNS:wrong.example, signed by ca.pem (hostname-mismatch tests)
     wrong-ca.pem (+.key)    an unrelated CA (trust-anchor-mismatch tests)
     """
@@ -149,12 +155,12 @@ def make_certs(directory):
     d.mkdir(parents=True, exist_ok=True)
     with open(d / ".certs.lock", "w") as lock:  # parallel tests may share one directory
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _certs_valid(d):
+        if _certs_valid(d, ("localhost", *server_names)):
             return False
         with tempfile.TemporaryDirectory(dir=d) as tmp:
             _new_key_and_request(tmp, "ca", "lftrace test CA", x509=True)
             _new_key_and_request(tmp, "wrong-ca", "lftrace wrong CA", x509=True)
-            _issue(tmp, "server", "localhost", "ca")
+            _issue(tmp, "server", "localhost", "ca", also=server_names)
             _issue(tmp, "wronghost", "wrong.example", "ca")
             for name in ("ca", "wrong-ca", "server", "wronghost"):
                 for ext in (".pem", ".key"):
@@ -1069,6 +1075,8 @@ def main(argv=None):
     sub = p.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("certs", help="create the test CA and server certificates")
     c.add_argument("--dir", required=True)
+    c.add_argument("--server-name", action="append", default=[], metavar="NAME",
+                   help="another DNS name in server.pem's SAN (next to localhost); repeatable")
     s = sub.add_parser("serve", help="run the stand-in Langfuse server on 127.0.0.1")
     s.add_argument("--dir", help="certificate directory (created with `certs` if needed)")
     s.add_argument("--port", type=int, default=0, help="0: any free port (see --portfile)")
@@ -1087,7 +1095,7 @@ def main(argv=None):
             t.add_argument("--trace-id")
     args = p.parse_args(argv)
     if args.cmd == "certs":
-        created = make_certs(args.dir)
+        created = make_certs(args.dir, tuple(args.server_name))
         print(f"{'created' if created else 'kept'} certificates in {args.dir}: {' '.join(CERT_FILES)}")
     elif args.cmd == "serve":
         cmd_serve(args)

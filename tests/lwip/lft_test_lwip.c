@@ -34,6 +34,11 @@ void lft_test_lwip_args(int argc, char **argv, lft_test_lwip_args_t *a)
     a->local = "192.0.2.2";
     a->closed_port = 1;
     a->absent = "192.0.2.77";
+    a->dns = "192.0.2.1";
+    a->name = "collector.lft.test";
+    a->nxdomain = "missing.lft.test";
+    a->silent = "silent.lft.test";
+    a->late = "late.lft.test";
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (strcmp(k, "--ca") == 0) {
@@ -50,6 +55,16 @@ void lft_test_lwip_args(int argc, char **argv, lft_test_lwip_args_t *a)
             a->closed_port = (uint16_t)atoi(v);
         } else if (strcmp(k, "--absent") == 0) {
             a->absent = v;
+        } else if (strcmp(k, "--dns") == 0) {
+            a->dns = v;
+        } else if (strcmp(k, "--name") == 0) {
+            a->name = v;
+        } else if (strcmp(k, "--nxdomain") == 0) {
+            a->nxdomain = v;
+        } else if (strcmp(k, "--silent") == 0) {
+            a->silent = v;
+        } else if (strcmp(k, "--late") == 0) {
+            a->late = v;
         } else {
             lft_test_lwip_say("unknown argument %s", k);
             _exit(2);
@@ -57,7 +72,8 @@ void lft_test_lwip_args(int argc, char **argv, lft_test_lwip_args_t *a)
     }
     if (a->ca == NULL || a->port == 0 || argc % 2 == 0) {
         lft_test_lwip_say("usage: %s --ca FILE --port P [--host NAME] [--connect IP] [--local IP]"
-                          " [--closed-port P] [--absent IP]", argv[0]);
+                          " [--closed-port P] [--absent IP] [--dns IP] [--name NAME] [--nxdomain NAME]"
+                          " [--silent NAME] [--late NAME]", argv[0]);
         _exit(2);
     }
 }

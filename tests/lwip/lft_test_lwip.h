@@ -19,6 +19,13 @@ typedef struct {
     uint16_t port;       /* --port P */
     uint16_t closed_port;/* --closed-port P: nothing listens there (1) */
     const char *absent;  /* --absent IPv4: no host answers ARP there (192.0.2.77) */
+    /* the namespace's DNS server (dns_responder.py); only test_lwip_raw
+     * resolves names, the sockets test ignores these */
+    const char *dns;      /* --dns IPv4: the DNS server (192.0.2.1) */
+    const char *name;     /* --name NAME: resolves to the collector, in its certificate */
+    const char *nxdomain; /* --nxdomain NAME: answered NXDOMAIN */
+    const char *silent;   /* --silent NAME: never answered */
+    const char *late;     /* --late NAME: answered after the asker gave up */
 } lft_test_lwip_args_t;
 
 /* Parse argv; exits 2 on a bad command line. */

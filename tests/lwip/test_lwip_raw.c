@@ -4,7 +4,10 @@
  * raw-API stream lft_net_lwip_raw, mbedTLS on an lft_arena and lftrace, all
  * driven from one loop, flushing the support-query flow over TLS through
  * the tests' TAP driver to the collector in the namespace netns_run.sh
- * creates.
+ * creates. The exporter reaches the collector by name: lwIP's DNS client
+ * asks the namespace's dns_responder.py, and TLS verifies the same name
+ * (the collector's certificate carries it next to localhost), as firmware
+ * configured with host "cloud.langfuse.com" would.
  *
  * No heap at all: the program is linked with malloc/calloc/realloc/free
  * wrapped (lft_test_heap_guard.c) - malloc and realloc abort, calloc/free
@@ -18,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <string.h>
+
+#include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -43,6 +49,7 @@ static lft_net_lwip_raw_t net;
 static struct netif nif;
 static lft_test_tap_t tap = { "tap0", -1 };
 static uint32_t stack_polls;
+static int late_answer; /* the test's own callback for the late name: 1 address, 2 none */
 
 /* The hook lft_net_lwip_raw calls while it waits: run the stack once. */
 static void poll_stack(void *ctx)
@@ -65,7 +72,8 @@ static void check_stream(const lft_test_lwip_args_t *a)
     LFT_TEST_CHECK(ops->connect(&bad, a->connect, a->port, 100) == LFT_ERR_ARG); /* no poll hook */
     LFT_TEST_CHECK(ops->send(&net, b, sizeof b, 0) == LFT_ERR_CLOSED);
     LFT_TEST_CHECK(ops->recv(&net, b, sizeof b, 0) == LFT_ERR_CLOSED);
-    LFT_TEST_CHECK(ops->connect(&net, "localhost", a->port, 100) == LFT_ERR_ARG);
+    LFT_TEST_CHECK(ops->connect(&net, NULL, a->port, 100) == LFT_ERR_ARG);
+    LFT_TEST_CHECK(ops->connect(&net, "", a->port, 100) == LFT_ERR_ARG);
     LFT_TEST_CHECK(ops->connect(&net, a->connect, 0, 100) == LFT_ERR_ARG);
     u32_t t0 = sys_now();
     LFT_TEST_CHECK(ops->connect(&net, a->connect, a->closed_port, 3000) == LFT_ERR_NET); /* RST */
@@ -83,6 +91,78 @@ static void check_stream(const lft_test_lwip_args_t *a)
     ops->close(&net);
     ops->close(&net);
     LFT_TEST_CHECK(ops->recv(&net, b, sizeof b, 0) == LFT_ERR_CLOSED);
+}
+
+static void on_late_answer(const char *name, const ip_addr_t *ipaddr, void *arg)
+{
+    (void)name;
+    (void)arg;
+    late_answer = ipaddr != NULL ? 1 : 2;
+}
+
+/*
+ * Names through lwIP's DNS client and dns_responder.py: errors before any
+ * query, NXDOMAIN, no answer, an answer that comes after connect gave up
+ * (it must touch neither the stream that asked - its storage is reused at
+ * once - nor the connect waiting when it arrives), and a name that works.
+ */
+static void check_dns(const lft_test_lwip_args_t *a)
+{
+    const lft_net_ops_t *ops = &lft_net_lwip_raw_ops;
+    static char long_name[DNS_MAX_NAME_LENGTH + 1];
+    memset(long_name, 'a', DNS_MAX_NAME_LENGTH);
+    LFT_TEST_CHECK(ops->connect(&net, long_name, a->port, 100) == LFT_ERR_ARG);
+    LFT_TEST_CHECK(ops->connect(&net, a->name, a->port, 100) == LFT_ERR_NET); /* no DNS server yet */
+    ip_addr_t server;
+    LFT_TEST_CHECK(ipaddr_aton(a->dns, &server));
+    dns_setserver(0, &server);
+
+    u32_t t0 = sys_now();
+    LFT_TEST_CHECK(ops->connect(&net, a->nxdomain, a->port, 3000) == LFT_ERR_NET);
+    LFT_TEST_CHECK(sys_now() - t0 < 1000);
+
+    /* the late name: connect gives up, its storage is reused at once */
+    static uint8_t gone_rx[64];
+    static lft_net_lwip_raw_t gone;
+    static const uint8_t reused = 0xA5;
+    lft_net_lwip_raw_init(&gone, gone_rx, sizeof gone_rx, poll_stack, &nif);
+    t0 = sys_now();
+    LFT_TEST_CHECK(ops->connect(&gone, a->late, a->port, 200) == LFT_ERR_TIMEOUT);
+    u32_t spent = sys_now() - t0;
+    LFT_TEST_CHECK(spent >= 200 && spent < 1400);
+    memset(&gone, reused, sizeof gone);
+
+    /* no answer at all; the late answer arrives meanwhile (0.6 s after its
+     * query) and must not complete this connect */
+    t0 = sys_now();
+    LFT_TEST_CHECK(ops->connect(&net, a->silent, a->port, 1000) == LFT_ERR_TIMEOUT);
+    spent = sys_now() - t0;
+    LFT_TEST_CHECK(spent >= 1000 && spent < 2200);
+
+    /* the late answer reached lwIP (cached now, or our own request on the
+     * same query reports it) and left the reused storage alone */
+    ip_addr_t addr;
+    err_t e = dns_gethostbyname(a->late, &addr, on_late_answer, NULL);
+    LFT_TEST_CHECK(e == ERR_OK || e == ERR_INPROGRESS);
+    for (t0 = sys_now(); e == ERR_INPROGRESS && late_answer == 0 && sys_now() - t0 < 10000;) {
+        poll_stack(&nif);
+    }
+    LFT_TEST_CHECK(e == ERR_OK || late_answer == 1);
+    for (size_t i = 0; i < sizeof gone; i++) {
+        LFT_TEST_CHECK(((const uint8_t *)&gone)[i] == reused);
+    }
+    LFT_TEST_CHECK(ops->connect(&net, a->late, a->port, 3000) == LFT_OK); /* from lwIP's cache */
+    ops->close(&net);
+
+    /* by name: resolved, connected, the stream works */
+    uint8_t b[16];
+    LFT_TEST_CHECK(ops->connect(&net, a->name, a->port, 3000) == LFT_OK);
+    LFT_TEST_CHECK(ops->recv(&net, b, sizeof b, 0) == LFT_ERR_WOULD_BLOCK);
+    LFT_TEST_CHECK(ops->send(&net, (const uint8_t *)"x", 1, 1000) == 1);
+    ops->close(&net);
+    lft_test_lwip_say("dns checks passed: %s resolved and connected; %s NXDOMAIN -> LFT_ERR_NET; "
+                      "%s unanswered -> LFT_ERR_TIMEOUT in %u ms (budget 1000); %s answered late, "
+                      "ignored by the stream", a->name, a->nxdomain, a->silent, (unsigned)spent, a->late);
 }
 
 int main(int argc, char **argv)
@@ -116,6 +196,7 @@ int main(int argc, char **argv)
     (void)etharp_request(&nif, &gw);
 
     check_stream(&a);
+    check_dns(&a);
 
     lft_arena_init(&arena, arena_storage, sizeof arena_storage);
     lft_test_heap_guard_install(&arena);
@@ -125,6 +206,8 @@ int main(int argc, char **argv)
     LFT_TEST_CHECK(lft_client_init(&client, &cfg) == LFT_OK);
     lft_export_config_t ec;
     lft_test_lwip_export_config(&ec, &a, ca, ca_len);
+    ec.host = a.name; /* connect to it (resolved by lwIP) and verify it */
+    ec.connect_host = NULL;
     ec.net.ops = &lft_net_lwip_raw_ops;
     ec.net.ctx = &net;
     ec.tls_arena = &arena;

@@ -2,7 +2,8 @@
  * lwipopts.h - lwIP configuration of the NO_SYS 1 host test and of
  * examples/lwip: a super-loop stack with no heap at all. Every pbuf, PCB and
  * segment comes from static pools (memp) or the static MEM_SIZE heap
- * (mem.c over a static array); lwIP never calls malloc.
+ * (mem.c over a static array), and the DNS client's tables are static;
+ * lwIP never calls malloc.
  */
 #ifndef LFT_TEST_LWIPOPTS_H
 #define LFT_TEST_LWIPOPTS_H
@@ -23,20 +24,24 @@
 #define MEMP_NUM_TCP_PCB 4
 #define MEMP_NUM_TCP_PCB_LISTEN 1
 #define MEMP_NUM_TCP_SEG 32
+#define MEMP_NUM_UDP_PCB 4 /* DNS: one per outstanding query (DNS_MAX_SOURCE_PORTS) */
 #define PBUF_POOL_SIZE 8
 
-/* protocols: IPv4, ARP over Ethernet, TCP */
+/* protocols: IPv4, ARP over Ethernet, TCP; UDP for the DNS client */
 #define LWIP_IPV4 1
 #define LWIP_IPV6 0
 #define LWIP_ARP 1
 #define LWIP_ETHERNET 1
 #define LWIP_ICMP 1
 #define LWIP_RAW 0
-#define LWIP_UDP 0
+#define LWIP_UDP 1
 #define LWIP_DHCP 0
 #define LWIP_AUTOIP 0
 #define LWIP_IGMP 0
-#define LWIP_DNS 0
+#define LWIP_DNS 1 /* static tables: DNS_TABLE_SIZE names of DNS_MAX_NAME_LENGTH */
+#define DNS_TABLE_SIZE 4
+#define DNS_MAX_NAME_LENGTH 256
+#define DNS_MAX_SERVERS 1 /* the test sets it: dns_setserver */
 #define LWIP_TCP 1
 #define TCP_MSS 1460
 #define TCP_WND (4 * TCP_MSS)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 /* The integrator's random source (lft_test_nosys_rand in the test glue):
- * initial local ports and nothing else here. */
+ * initial local ports, DNS query ids and DNS source ports. */
 unsigned int lft_test_nosys_rand(void);
 #define LWIP_RAND() ((u32_t)lft_test_nosys_rand())
 
