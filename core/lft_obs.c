@@ -149,8 +149,7 @@ static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max
 
 /* How a field of an option struct is written (the checks are lft_check_opts'). */
 enum {
-    LFT_OP_END = 0,  /* the end of a table */
-    LFT_OP_TEXT,     /* const char *: text, cut at max_text; NULL: none */
+    LFT_OP_TEXT = 1, /* const char *: text, cut at max_text; NULL: none */
     LFT_OP_ID,       /* const char *: exact (an id, an environment); NULL: none */
     LFT_OP_CONTENT,  /* lft_content_t: tag (text) or tag + 1 (valid JSON, not cut) */
     LFT_OP_TIME,     /* uint64_t Unix microseconds; 0: none */
@@ -179,41 +178,54 @@ typedef char lft_optf_offsets_fit[(sizeof(lft_obs_opts_t) <= 256u && sizeof(lft_
 #define LFT_L(op, tag, type, field, n) \
     { (uint8_t)(op), (uint8_t)(tag), (uint8_t)offsetof(type, field), (uint8_t)offsetof(type, n) }
 
-/* lft_obs_opts_t, in the order the fields are written in. */
+/* The fields of lft_obs_opts_t in the order they are written in: their
+ * entries in lft_obs_fields and their bits in the fields given (1u << i). */
+enum {
+    LFT_OI_INPUT, LFT_OI_OUTPUT, LFT_OI_META, LFT_OI_LEVEL, LFT_OI_STATUS, LFT_OI_VERSION,
+    LFT_OI_TIME, LFT_OI_MODEL, LFT_OI_PARAMS, LFT_OI_USAGE, LFT_OI_COST, LFT_OI_CSTART,
+    LFT_OI_PROMPT, LFT_OI_PVERSION
+};
+
 static const lft_optf_t lft_obs_fields[] = {
-    LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_obs_opts_t, input),
-    LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_obs_opts_t, output),
-    LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_obs_opts_t, metadata, metadata_count),
-    LFT_F(LFT_OP_LEVEL, LFT_F_LEVEL, lft_obs_opts_t, level),
-    LFT_F(LFT_OP_TEXT, LFT_F_STATUS, lft_obs_opts_t, status_message),
-    LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_obs_opts_t, version),
-    LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_obs_opts_t, time_unix_us),
-    LFT_F(LFT_OP_ID, LFT_F_MODEL, lft_obs_opts_t, model),
-    LFT_L(LFT_OP_KVS, LFT_F_PARAM_STR, lft_obs_opts_t, model_parameters, model_parameters_count),
-    LFT_L(LFT_OP_USAGE, LFT_F_USAGE, lft_obs_opts_t, usage, usage_count),
-    LFT_L(LFT_OP_COST, LFT_F_COST, lft_obs_opts_t, cost, cost_count),
-    LFT_F(LFT_OP_TIME, LFT_F_COMPLETION_START_UNIX, lft_obs_opts_t, completion_start_unix_us),
-    LFT_F(LFT_OP_ID, LFT_F_PROMPT_NAME, lft_obs_opts_t, prompt_name),
+    [LFT_OI_INPUT] = LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_obs_opts_t, input),
+    [LFT_OI_OUTPUT] = LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_obs_opts_t, output),
+    [LFT_OI_META] = LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_obs_opts_t, metadata, metadata_count),
+    [LFT_OI_LEVEL] = LFT_F(LFT_OP_LEVEL, LFT_F_LEVEL, lft_obs_opts_t, level),
+    [LFT_OI_STATUS] = LFT_F(LFT_OP_TEXT, LFT_F_STATUS, lft_obs_opts_t, status_message),
+    [LFT_OI_VERSION] = LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_obs_opts_t, version),
+    [LFT_OI_TIME] = LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_obs_opts_t, time_unix_us),
+    [LFT_OI_MODEL] = LFT_F(LFT_OP_ID, LFT_F_MODEL, lft_obs_opts_t, model),
+    [LFT_OI_PARAMS] = LFT_L(LFT_OP_KVS, LFT_F_PARAM_STR, lft_obs_opts_t, model_parameters,
+                            model_parameters_count),
+    [LFT_OI_USAGE] = LFT_L(LFT_OP_USAGE, LFT_F_USAGE, lft_obs_opts_t, usage, usage_count),
+    [LFT_OI_COST] = LFT_L(LFT_OP_COST, LFT_F_COST, lft_obs_opts_t, cost, cost_count),
+    [LFT_OI_CSTART] = LFT_F(LFT_OP_TIME, LFT_F_COMPLETION_START_UNIX, lft_obs_opts_t,
+                            completion_start_unix_us),
+    [LFT_OI_PROMPT] = LFT_F(LFT_OP_ID, LFT_F_PROMPT_NAME, lft_obs_opts_t, prompt_name),
     /* given exactly when prompt_name is (checked) */
-    LFT_F(LFT_OP_U32, LFT_F_PROMPT_VERSION, lft_obs_opts_t, prompt_version),
-    { LFT_OP_END, 0, 0, 0 }
+    [LFT_OI_PVERSION] = LFT_F(LFT_OP_U32, LFT_F_PROMPT_VERSION, lft_obs_opts_t, prompt_version)
 };
 
 /* lft_trace_opts_t, likewise. */
+enum {
+    LFT_TI_NAME, LFT_TI_USER, LFT_TI_SESSION, LFT_TI_META, LFT_TI_TAGS, LFT_TI_INPUT,
+    LFT_TI_OUTPUT, LFT_TI_RELEASE, LFT_TI_VERSION, LFT_TI_ENV, LFT_TI_PUBLIC, LFT_TI_TIME,
+    LFT_TI_COUNT
+};
+
 static const lft_optf_t lft_trace_fields[] = {
-    LFT_F(LFT_OP_TEXT, LFT_F_NAME, lft_trace_opts_t, name),
-    LFT_F(LFT_OP_ID, LFT_F_USER_ID, lft_trace_opts_t, user_id),
-    LFT_F(LFT_OP_ID, LFT_F_SESSION_ID, lft_trace_opts_t, session_id),
-    LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_trace_opts_t, metadata, metadata_count),
-    LFT_L(LFT_OP_TAGS, LFT_F_TAG, lft_trace_opts_t, tags, tags_count),
-    LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_trace_opts_t, input),
-    LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_trace_opts_t, output),
-    LFT_F(LFT_OP_TEXT, LFT_F_RELEASE, lft_trace_opts_t, release),
-    LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_trace_opts_t, version),
-    LFT_F(LFT_OP_ID, LFT_F_ENVIRONMENT, lft_trace_opts_t, environment),
-    LFT_F(LFT_OP_PUBLIC, LFT_F_PUBLIC, lft_trace_opts_t, is_public),
-    LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_trace_opts_t, timestamp_unix_us),
-    { LFT_OP_END, 0, 0, 0 }
+    [LFT_TI_NAME] = LFT_F(LFT_OP_TEXT, LFT_F_NAME, lft_trace_opts_t, name),
+    [LFT_TI_USER] = LFT_F(LFT_OP_ID, LFT_F_USER_ID, lft_trace_opts_t, user_id),
+    [LFT_TI_SESSION] = LFT_F(LFT_OP_ID, LFT_F_SESSION_ID, lft_trace_opts_t, session_id),
+    [LFT_TI_META] = LFT_L(LFT_OP_KVS, LFT_F_META_STR, lft_trace_opts_t, metadata, metadata_count),
+    [LFT_TI_TAGS] = LFT_L(LFT_OP_TAGS, LFT_F_TAG, lft_trace_opts_t, tags, tags_count),
+    [LFT_TI_INPUT] = LFT_F(LFT_OP_CONTENT, LFT_F_INPUT_TEXT, lft_trace_opts_t, input),
+    [LFT_TI_OUTPUT] = LFT_F(LFT_OP_CONTENT, LFT_F_OUTPUT_TEXT, lft_trace_opts_t, output),
+    [LFT_TI_RELEASE] = LFT_F(LFT_OP_TEXT, LFT_F_RELEASE, lft_trace_opts_t, release),
+    [LFT_TI_VERSION] = LFT_F(LFT_OP_TEXT, LFT_F_VERSION, lft_trace_opts_t, version),
+    [LFT_TI_ENV] = LFT_F(LFT_OP_ID, LFT_F_ENVIRONMENT, lft_trace_opts_t, environment),
+    [LFT_TI_PUBLIC] = LFT_F(LFT_OP_PUBLIC, LFT_F_PUBLIC, lft_trace_opts_t, is_public),
+    [LFT_TI_TIME] = LFT_F(LFT_OP_TIME, LFT_F_TIME_UNIX, lft_trace_opts_t, timestamp_unix_us)
 };
 
 /* The list of a list field at p (read with its own type). */
@@ -286,19 +298,21 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_
     }
 }
 
-/* The fields of the (checked) option struct opts that table f describes. */
-static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f)
+/* The fields of the (checked) option struct opts that table f describes,
+ * of the entries visit has (bit i: f[i]; at least those given). */
+static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f, uint32_t visit)
 {
     const uint8_t *const base = opts;
-    for (; f->op != LFT_OP_END; f++) {
+    for (; visit != 0; visit >>= 1, f++) {
+        if ((visit & 1u) == 0) {
+            continue;
+        }
         const uint8_t *p = base + f->off;
         uint64_t v;
         switch (f->op) {
         case LFT_OP_TEXT:
         case LFT_OP_ID:
-            if (lft_opt_str(p) != NULL) {
-                lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
-            }
+            lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
             continue;
         case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
             const lft_content_t *c = (const lft_content_t *)(const void *)p;
@@ -356,6 +370,40 @@ static void lft_wr_score(lft_wr_t *w, const lft_score_t *s)
     lft_wr_tagged(w, LFT_F_SCORE_ID, s->id, LFT_EXACT);
     lft_wr_tagged(w, LFT_F_SESSION_ID, s->session_id, LFT_EXACT);
 }
+
+/* ------------------------------------------------------- descriptor */
+
+/* What one recording call writes. The check functions fill it (with
+ * lft_emit_new for new records); lft_emit does the rest. */
+typedef struct {
+    int64_t time;         /* set by lft_emit */
+    lft_client_t *c;
+    const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
+    const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
+                             lft_obs_opts_t; may be NULL. An UPDATE without options
+                             is a first token (its completion start is the time). */
+    uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
+    uint32_t parent;
+    uint32_t trace;       /* set to the new serial by a trace's START */
+    union {               /* by record type */
+        uint32_t observation; /* SCORE */
+        uint32_t start_hint;  /* END: where the START record was */
+        uint32_t seq;         /* UPDATE: set by lft_emit */
+        uint32_t pos;         /* after lft_emit: the record's absolute position (0: none) */
+    } by;
+    uint8_t type;         /* lft_rec_type_t */
+    uint8_t kind;
+    /* bits beside type and kind: the descriptor stays 40 bytes */
+    unsigned visit : 14;      /* with opts (not a score's): the entries of their table
+                                 to write, bit i for entry i, at least those given
+                                 (set by lft_check_opts) */
+    unsigned sampled_out : 1; /* allocate ids, count, write nothing */
+    unsigned orphan : 1;      /* the header's LFT_RECF_ORPHAN: an END whose START is not
+                                 in the ring (set by lft_emit) */
+} lft_emit_t;
+
+/* Every table's entries have a bit in visit. */
+typedef char lft_visit_fits[(LFT_OI_PVERSION < 14 && LFT_TI_COUNT <= 14) ? 1 : -1];
 
 /* ------------------------------------------------------------ checks */
 
@@ -488,78 +536,95 @@ static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
     return (unsigned)o->is_public > LFT_TRUE ? LFT_ERR_ARG : LFT_OK;
 }
 
-/* Options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE, else
- * lft_obs_opts_t; NULL is fine. */
-static lft_err_t lft_check_opts(const void *opts, uint8_t kind)
+/* Bit i when cond (field i given). */
+#define LFT_GIVEN(cond, i) ((cond) ? 1u << (i) : 0u)
+#define LFT_HAS(g, i) (((g) >> (i)) & 1u)
+
+/* e's options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE,
+ * else lft_obs_opts_t; NULL is fine. Sets e->visit when they are: all of a
+ * trace's fields, an observation's given ones (only those are checked). */
+static lft_err_t lft_check_opts(lft_emit_t *e, uint8_t kind)
 {
     lft_err_t err;
-    if (opts == NULL) {
+    if (e->opts == NULL) {
         return LFT_OK;
     }
     if (kind == LFT_KIND_TRACE) {
-        return lft_check_trace_opts(opts);
+        e->visit = (1u << LFT_TI_COUNT) - 1u;
+        return lft_check_trace_opts(e->opts);
     }
-    const lft_obs_opts_t *o = opts;
-    const int prompt = o->prompt_name != NULL || o->prompt_version != 0;
-    if ((prompt || o->model != NULL || o->model_parameters_count > 0 || o->usage_count > 0 ||
-         o->cost_count > 0 || o->completion_start_unix_us != 0) &&
-        !lft_kind_is_generation_like(kind)) {
+    const lft_obs_opts_t *o = e->opts;
+    /* the generation fields first: they decide the first errors */
+    uint32_t g = LFT_GIVEN(o->model != NULL, LFT_OI_MODEL) |
+                 LFT_GIVEN(o->model_parameters_count != 0, LFT_OI_PARAMS) |
+                 LFT_GIVEN(o->usage_count != 0, LFT_OI_USAGE) |
+                 LFT_GIVEN(o->cost_count != 0, LFT_OI_COST) |
+                 LFT_GIVEN(o->completion_start_unix_us != 0, LFT_OI_CSTART) |
+                 LFT_GIVEN(o->prompt_name != NULL, LFT_OI_PROMPT) |
+                 LFT_GIVEN(o->prompt_version != 0, LFT_OI_PVERSION);
+    if (g != 0 && !lft_kind_is_generation_like(kind)) {
         return LFT_ERR_KIND;
     }
-    if (prompt && kind != LFT_KIND_GENERATION) {
+    if (g >= 1u << LFT_OI_PROMPT && kind != LFT_KIND_GENERATION) { /* PROMPT, PVERSION */
         return LFT_ERR_KIND;
     }
-    if ((o->prompt_name == NULL) != (o->prompt_version == 0)) {
+    if (LFT_HAS(g, LFT_OI_PROMPT) != LFT_HAS(g, LFT_OI_PVERSION)) {
         return LFT_ERR_PROMPT;
     }
     if ((unsigned)o->level > LFT_LEVEL_ERROR) {
         return LFT_ERR_ARG;
     }
-    if ((err = lft_check_content(&o->input)) != LFT_OK ||
-        (err = lft_check_content(&o->output)) != LFT_OK ||
-        (err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK ||
-        (err = lft_check_list(o->model_parameters, o->model_parameters_count, LFT_OP_KVS)) != LFT_OK ||
-        (err = lft_check_id(o->model)) != LFT_OK || (err = lft_check_id(o->prompt_name)) != LFT_OK ||
-        (err = lft_check_time(o->time_unix_us)) != LFT_OK ||
-        (err = lft_check_time(o->completion_start_unix_us)) != LFT_OK) {
+    g |= LFT_GIVEN(o->level != LFT_LEVEL_UNSET, LFT_OI_LEVEL) |
+         LFT_GIVEN(o->status_message != NULL, LFT_OI_STATUS) |
+         LFT_GIVEN(o->version != NULL, LFT_OI_VERSION);
+    if (o->input.type != LFT_CONTENT_NONE) {
+        g |= 1u << LFT_OI_INPUT;
+        if ((err = lft_check_content(&o->input)) != LFT_OK) {
+            return err;
+        }
+    }
+    if (o->output.type != LFT_CONTENT_NONE) {
+        g |= 1u << LFT_OI_OUTPUT;
+        if ((err = lft_check_content(&o->output)) != LFT_OK) {
+            return err;
+        }
+    }
+    if (o->metadata_count != 0) {
+        g |= 1u << LFT_OI_META;
+        if ((err = lft_check_list(o->metadata, o->metadata_count, LFT_OP_KVS)) != LFT_OK) {
+            return err;
+        }
+    }
+    if ((LFT_HAS(g, LFT_OI_PARAMS) &&
+         (err = lft_check_list(o->model_parameters, o->model_parameters_count, LFT_OP_KVS)) !=
+             LFT_OK) ||
+        (LFT_HAS(g, LFT_OI_MODEL) && (err = lft_check_id(o->model)) != LFT_OK) ||
+        (LFT_HAS(g, LFT_OI_PROMPT) && (err = lft_check_id(o->prompt_name)) != LFT_OK)) {
+        return err;
+    }
+    if (o->time_unix_us != 0) {
+        g |= 1u << LFT_OI_TIME;
+        if ((err = lft_check_time(o->time_unix_us)) != LFT_OK) {
+            return err;
+        }
+    }
+    if (LFT_HAS(g, LFT_OI_CSTART) && (err = lft_check_time(o->completion_start_unix_us)) != LFT_OK) {
         return err;
     }
     /* both lists given before either's elements are looked at */
-    if ((o->usage_count > 0 && o->usage == NULL) || (o->cost_count > 0 && o->cost == NULL)) {
+    if ((LFT_HAS(g, LFT_OI_USAGE) && o->usage == NULL) || (LFT_HAS(g, LFT_OI_COST) && o->cost == NULL)) {
         return LFT_ERR_ARG;
     }
-    if ((err = lft_check_list(o->usage, o->usage_count, LFT_OP_USAGE)) != LFT_OK) {
+    if ((LFT_HAS(g, LFT_OI_USAGE) &&
+         (err = lft_check_list(o->usage, o->usage_count, LFT_OP_USAGE)) != LFT_OK) ||
+        (LFT_HAS(g, LFT_OI_COST) && (err = lft_check_list(o->cost, o->cost_count, LFT_OP_COST)) != LFT_OK)) {
         return err;
     }
-    return lft_check_list(o->cost, o->cost_count, LFT_OP_COST);
+    e->visit = g & 0x3FFFu;
+    return LFT_OK;
 }
 
 /* ---------------------------------------------------------------- records */
-
-/* What one recording call writes. The check functions fill it (with
- * lft_emit_new for new records); lft_emit does the rest. */
-typedef struct {
-    int64_t time;         /* set by lft_emit */
-    lft_client_t *c;
-    const char *name;     /* written first as LFT_F_NAME (text), may be NULL */
-    const void *opts;     /* lft_score_t (SCORE), lft_trace_opts_t (kind TRACE) or
-                             lft_obs_opts_t; may be NULL. An UPDATE without options
-                             is a first token (its completion start is the time). */
-    uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
-    uint32_t parent;
-    uint32_t trace;       /* set to the new serial by a trace's START */
-    union {               /* by record type */
-        uint32_t observation; /* SCORE */
-        uint32_t start_hint;  /* END: where the START record was */
-        uint32_t seq;         /* UPDATE: set by lft_emit */
-        uint32_t pos;         /* after lft_emit: the record's absolute position (0: none) */
-    } by;
-    uint8_t type;         /* lft_rec_type_t */
-    uint8_t kind;
-    uint8_t sampled_out;  /* allocate ids, count, write nothing */
-    uint8_t flags;        /* the header's LFT_RECF_ORPHAN: an END whose START is not in
-                             the ring (set by lft_emit) */
-} lft_emit_t;
 
 /* Write e's record at buf (room bytes writable) and return its length: it
  * is complete when that is at most room, and its cut values are counted
@@ -582,7 +647,7 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
             lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
         }
         lft_wr_i64(&w, e->time);
-        if (e->flags != 0) { /* an orphan END */
+        if (e->orphan) {
             lft_wr_u32(&w, e->parent);
             lft_wr_u32(&w, e->trace);
         }
@@ -596,9 +661,10 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
     } else if (e->type == LFT_REC_SCORE) {
         lft_wr_score(&w, e->opts);
     } else {
-        lft_wr_opts(&w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields);
+        lft_wr_opts(&w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields,
+                    e->visit);
     }
-    if (w.len <= room) {
+    if (w.len <= w.room) {
         e->c->stats.truncated += w.truncated;
     }
     return w.len;
@@ -638,10 +704,10 @@ static lft_err_t lft_emit(lft_emit_t *e)
         e->by.seq = c->next_seq++;
     }
     uint8_t *start = NULL;
-    e->flags = 0;
+    e->orphan = 0;
     if (e->type == LFT_REC_END) {
         start = lft_ring_find_start(c, e->by.start_hint, e->serial);
-        e->flags = start == NULL ? LFT_RECF_ORPHAN : 0u;
+        e->orphan = start == NULL;
     }
     const uint32_t room = lft_ring_room(c);
     idx = c->head;
@@ -657,12 +723,13 @@ static lft_err_t lft_emit(lft_emit_t *e)
         }
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
          * find the START again (if it was found). */
-        if (e->type == LFT_REC_END && e->flags == 0) {
+        if (e->type == LFT_REC_END && !e->orphan) {
             start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         }
     }
     if (err == LFT_OK) {
-        lft_rec_hdr_put(c->buf + idx, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu), e->flags);
+        lft_rec_hdr_put(c->buf + idx, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu),
+                        e->orphan ? LFT_RECF_ORPHAN : 0u);
         c->stats.recorded++;
         c->stats.pending_records++;
         if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
@@ -804,7 +871,7 @@ LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t 
         return lft_refuse(client, LFT_ERR_ARG);
     }
     const lft_trace_opts_t *o = e->opts;
-    lft_err_t err = lft_check_opts(o, LFT_KIND_TRACE);
+    lft_err_t err = lft_check_opts(e, LFT_KIND_TRACE);
     if (err == LFT_OK && o != NULL && o->name != NULL) {
         err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
     }
@@ -845,7 +912,7 @@ LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, ui
         return lft_refuse(lft_obs_live_client(h), err);
     }
     lft_client_t *c = h->client;
-    err = lft_check_opts(e->opts, h->kind);
+    err = lft_check_opts(e, h->kind);
     if (err == LFT_OK && (how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
         err = LFT_ERR_KIND;
     }
@@ -919,7 +986,7 @@ LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs,
     if (start && (e->kind == LFT_KIND_TRACE || e->kind == LFT_KIND_EVENT)) {
         err = LFT_ERR_KIND;
     } else {
-        err = lft_check_opts(e->opts, e->kind);
+        err = lft_check_opts(e, e->kind);
     }
     if (err != LFT_OK) {
         return lft_refuse(c, err);
