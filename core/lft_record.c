@@ -260,6 +260,24 @@ int lft_reader_next(lft_reader_t *reader, lft_record_t *rec)
     return 0;
 }
 
+void lft_reader_rewind(const lft_reader_t *reader, lft_reader_t *cursor)
+{
+    *cursor = *reader;
+    cursor->pos = reader->begin;
+}
+
+int lft_reader_find_start(const lft_reader_t *reader, uint32_t serial, lft_record_t *out)
+{
+    lft_reader_t it;
+    lft_reader_rewind(reader, &it);
+    while (lft_reader_next(&it, out) == 1) {
+        if (out->type == LFT_REC_START && out->serial == serial) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec)
 {
     if (reader == NULL || rec == NULL || reader->client == NULL ||

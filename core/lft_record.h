@@ -186,6 +186,16 @@ lft_err_t lft_reader_begin(lft_client_t *client, lft_reader_t *reader);
  * and released records). Returns 1, or 0 when the snapshot is exhausted. */
 int lft_reader_next(lft_reader_t *reader, lft_record_t *rec);
 
+/* A second cursor over reader's snapshot, at its first record: calling
+ * lft_reader_next on it walks the snapshot again without moving reader
+ * (exporters look records up while they read). Release and mark records
+ * through reader itself; the cursor needs no lft_reader_end. */
+void lft_reader_rewind(const lft_reader_t *reader, lft_reader_t *cursor);
+
+/* The pending START record of serial in reader's snapshot, read with a
+ * cursor (O(records)): 1 with *out filled, or 0. */
+int lft_reader_find_start(const lft_reader_t *reader, uint32_t serial, lft_record_t *out);
+
 /* Decode the record at absolute position pos, a position an earlier
  * lft_reader_next of this reader returned (lft_record_t.pos). Lets exporters
  * revisit records of the snapshot without copying them; the flags are read

@@ -876,10 +876,10 @@ static void lft_release_scores(void *ctx, size_t n)
 
 static size_t lft_collect_scores(lft_exporter_t *ex, lft_reader_t *reader, size_t cap)
 {
-    lft_reader_t it = *reader;
+    lft_reader_t it;
     lft_record_t rec;
     size_t n = 0;
-    it.pos = reader->begin;
+    lft_reader_rewind(reader, &it);
     while (n < cap && lft_reader_next(&it, &rec) == 1) {
         if (rec.type == LFT_REC_SCORE) {
             ex->score_pos[n] = rec.pos;
@@ -1032,11 +1032,11 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
 /* Ready records in the snapshot, and how many of them are before mark. */
 static uint32_t lft_count_ready(lft_reader_t *reader, int use_mark, uint32_t mark, uint32_t *before)
 {
-    lft_reader_t it = *reader;
+    lft_reader_t it;
     lft_record_t rec;
     uint32_t n = 0;
     *before = 0;
-    it.pos = reader->begin;
+    lft_reader_rewind(reader, &it);
     while (lft_reader_next(&it, &rec) == 1) {
         if (lft_is_ready(&rec)) {
             n++;

@@ -13,19 +13,6 @@
 
 /* ------------------------------------------------------------ collect */
 
-/* The pending START of serial in reader's snapshot. */
-static int lft_ingest_find_start(const lft_reader_t *reader, uint32_t serial, lft_record_t *out)
-{
-    lft_reader_t it = *reader;
-    it.pos = reader->begin;
-    while (lft_reader_next(&it, out) == 1) {
-        if (out->type == LFT_REC_START && out->serial == serial) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Fill item from rec (a record of the snapshot); 0 when rec makes no item. */
 static int lft_ingest_classify(lft_reader_t *reader, const lft_record_t *rec,
                                lft_ingest_item_t *item)
@@ -51,7 +38,7 @@ static int lft_ingest_classify(lft_reader_t *reader, const lft_record_t *rec,
         return 1;
     case LFT_REC_END:
         item->action = LFT_INGEST_UPDATE;
-        if ((rec->flags & LFT_RECF_ORPHAN) == 0 && lft_ingest_find_start(reader, rec->serial, &start)) {
+        if ((rec->flags & LFT_RECF_ORPHAN) == 0 && lft_reader_find_start(reader, rec->serial, &start)) {
             item->has_start = 1;
             item->start_pos = start.pos;
             item->parent = start.parent;
@@ -87,8 +74,7 @@ size_t lft_ingest_collect(lft_client_t *client, lft_reader_t *reader, lft_ingest
     if (client == NULL || reader == NULL || items == NULL || batch == NULL || cap == 0) {
         return 0;
     }
-    it = *reader;
-    it.pos = reader->begin;
+    lft_reader_rewind(reader, &it);
     while (n < cap && lft_reader_next(&it, &rec) == 1) {
         lft_ingest_item_t *item = &items[n];
         if (!lft_ingest_classify(reader, &rec, item)) {
@@ -97,7 +83,7 @@ size_t lft_ingest_collect(lft_client_t *client, lft_reader_t *reader, lft_ingest
         if (item->kind != LFT_KIND_TRACE && item->action != LFT_INGEST_SCORE && item->trace != 0) {
             if (item->trace != last_trace) {
                 last_trace = item->trace;
-                last_has_trace = (uint8_t)(lft_ingest_find_start(reader, item->trace, &start) &&
+                last_has_trace = (uint8_t)(lft_reader_find_start(reader, item->trace, &start) &&
                                            start.kind == LFT_KIND_TRACE);
                 last_trace_pos = last_has_trace ? start.pos : 0u;
             }
@@ -128,8 +114,7 @@ size_t lft_ingest_item_records(const lft_ingest_batch_t *batch, size_t i, uint32
     if (open && mark_sent_pos != NULL) {
         *mark_sent_pos = item->start_pos;
     }
-    it = *batch->reader;
-    it.pos = batch->reader->begin;
+    lft_reader_rewind(batch->reader, &it);
     while (lft_reader_next(&it, &rec) == 1) {
         int take;
         if (single) {

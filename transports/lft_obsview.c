@@ -26,8 +26,7 @@ int lft_obsview_build(lft_obsview_t *v, lft_reader_t *reader, uint32_t serial, i
         v->has_start = 1;
     }
     const size_t first_update = v->n;
-    it = *reader;
-    it.pos = reader->begin;
+    lft_reader_rewind(reader, &it);
     while (lft_reader_next(&it, &rec) == 1) {
         if (rec.serial != serial) {
             continue;

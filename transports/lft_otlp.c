@@ -20,13 +20,6 @@
 /* The records whose fields describe one observation are an lft_obsview_t
  * (START, UPDATEs by sequence number, END; later fields win). */
 
-/* Iterate the reader's snapshot from its beginning. */
-static void lft_snapshot_iter(const lft_reader_t *r, lft_reader_t *it)
-{
-    *it = *r;
-    it->pos = r->begin;
-}
-
 /* ------------------------------------------------------- protobuf output */
 
 static void lft_pb_varint(lft_sink_t *s, uint64_t v)
@@ -1096,18 +1089,6 @@ int lft_otlp_item_exportable(const lft_otlp_item_t *item)
     return item != NULL && item->trace != 0;
 }
 
-static int lft_find_start(lft_reader_t *reader, uint32_t serial, lft_record_t *out)
-{
-    lft_reader_t it;
-    lft_snapshot_iter(reader, &it);
-    while (lft_reader_next(&it, out) == 1) {
-        if (out->type == LFT_REC_START && out->serial == serial) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_item_t *items,
                         size_t cap, lft_otlp_batch_t *batch)
 {
@@ -1116,7 +1097,7 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
     uint32_t last_trace = 0, last_trace_pos = 0; /* the last trace looked up */
     uint8_t last_has_trace = 0;
     size_t n = 0;
-    lft_snapshot_iter(reader, &it);
+    lft_reader_rewind(reader, &it);
     while (n < cap && lft_reader_next(&it, &rec) == 1) {
         lft_otlp_item_t *item = &items[n];
         memset(item, 0, sizeof *item);
@@ -1127,7 +1108,7 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
             item->parent = rec.parent;
             item->trace = rec.trace;
         } else if (rec.type == LFT_REC_END) {
-            if (!(rec.flags & LFT_RECF_ORPHAN) && lft_find_start(reader, rec.serial, &start)) {
+            if (!(rec.flags & LFT_RECF_ORPHAN) && lft_reader_find_start(reader, rec.serial, &start)) {
                 item->has_start = 1;
                 item->start_pos = start.pos;
                 item->parent = start.parent;
@@ -1146,7 +1127,7 @@ size_t lft_otlp_collect(lft_client_t *client, lft_reader_t *reader, lft_otlp_ite
         }
         if (item->trace != 0 && item->trace != last_trace) {
             last_trace = item->trace;
-            last_has_trace = (uint8_t)(lft_find_start(reader, item->trace, &start) &&
+            last_has_trace = (uint8_t)(lft_reader_find_start(reader, item->trace, &start) &&
                                        start.kind == LFT_KIND_TRACE);
             last_trace_pos = last_has_trace ? start.pos : 0u;
         }
@@ -1173,7 +1154,7 @@ size_t lft_otlp_item_records(const lft_otlp_batch_t *b, size_t i, uint32_t *pos_
         return 0;
     }
     const lft_otlp_item_t *item = &b->items[i];
-    lft_snapshot_iter(b->reader, &it);
+    lft_reader_rewind(b->reader, &it);
     while (lft_reader_next(&it, &rec) == 1) {
         if (rec.pos != item->pos && !(item->has_start && rec.pos == item->start_pos) &&
             !(rec.type == LFT_REC_UPDATE && rec.serial == item->serial)) {

@@ -601,6 +601,23 @@ static void test_reader(void)
         pos += lens[i];
     }
     LFT_CHECK_EQ(recs[4].seq, 1); /* the first update of this client */
+    /* a cursor walks the snapshot again without moving the reader; a START
+     * is found by serial in it */
+    lft_reader_t cursor;
+    const uint32_t reader_pos = r.pos;
+    lft_reader_rewind(&r, &cursor);
+    for (unsigned i = 0; i < n; i++) {
+        LFT_CHECK_EQ(lft_reader_next(&cursor, &rec), 1);
+        LFT_CHECK_EQ(rec.pos, recs[i].pos);
+    }
+    LFT_CHECK_EQ(lft_reader_next(&cursor, &rec), 0); /* "late" is not in the snapshot */
+    LFT_CHECK_EQ(r.pos, reader_pos);
+    LFT_CHECK_EQ(lft_reader_find_start(&r, s.serial, &rec), 1);
+    LFT_CHECK_EQ(rec.pos, recs[1].pos);
+    LFT_CHECK_EQ(lft_reader_find_start(&r, t.serial, &rec), 1);
+    LFT_CHECK_EQ(rec.pos, recs[0].pos);
+    LFT_CHECK_EQ(lft_reader_find_start(&r, recs[2].serial, &rec), 0); /* an EVENT, no START */
+    LFT_CHECK_EQ(r.pos, reader_pos);
     /* is_ended: the trace is open, the span ended; an UPDATE answers for its
      * observation; END, EVENT and SCORE are complete */
     LFT_CHECK_EQ(lft_reader_is_ended(&r, &recs[0]), 0);
