@@ -174,41 +174,38 @@ int lft_fast_end(lft_obs_t *obs)
 
 /* ------------------------------------------------- names by reference */
 
-/* A name by reference: NUL-terminated, at most LFT_NAME_REF_MAX bytes. */
-LFT_ALWAYS_INLINE int lft_fast_ref_ok(const char *name, size_t len)
+/* A call by reference of record type and kind tk: the fast path when name
+ * is NUL-terminated at len <= LFT_NAME_REF_MAX, otherwise (or when the fast
+ * path declines) the copying call without options. Inlined into its three
+ * callers: it is their hot path. */
+LFT_ALWAYS_INLINE lft_err_t lft_fast_ref(lft_obs_t *obs, lft_obs_t *parent, uint32_t tk,
+                                     const char *name, size_t len)
 {
-    return name != NULL && len <= LFT_NAME_REF_MAX && name[len] == '\0';
+    if (name != NULL && len <= LFT_NAME_REF_MAX && name[len] == '\0' &&
+        lft_fast_record(obs, parent, tk | LFT_FAST_REF | (uint32_t)len << 16, name) == LFT_OK) {
+        return LFT_OK;
+    }
+    switch (tk & 0x0Fu) { /* a constant once inlined */
+    case LFT_KIND_EVENT:
+        return lft_event(parent, name, NULL);
+    case LFT_KIND_GENERATION:
+        return lft_generation_start(obs, parent, name, NULL);
+    default:
+        return lft_span_start(obs, parent, name, NULL);
+    }
 }
 
 lft_err_t lft_span_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len)
 {
-    if (lft_fast_ref_ok(name, len) &&
-        lft_fast_record(obs, parent,
-                        ((uint32_t)LFT_REC_START << 4) | LFT_KIND_SPAN | LFT_FAST_REF | (uint32_t)len << 16,
-                        name) == LFT_OK) {
-        return LFT_OK;
-    }
-    return lft_span_start(obs, parent, name, NULL);
+    return lft_fast_ref(obs, parent, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_SPAN, name, len);
 }
 
 lft_err_t lft_generation_start_ref(lft_obs_t *obs, lft_obs_t *parent, const char *name, size_t len)
 {
-    if (lft_fast_ref_ok(name, len) &&
-        lft_fast_record(obs, parent,
-                        ((uint32_t)LFT_REC_START << 4) | LFT_KIND_GENERATION | LFT_FAST_REF | (uint32_t)len << 16,
-                        name) == LFT_OK) {
-        return LFT_OK;
-    }
-    return lft_generation_start(obs, parent, name, NULL);
+    return lft_fast_ref(obs, parent, ((uint32_t)LFT_REC_START << 4) | LFT_KIND_GENERATION, name, len);
 }
 
 lft_err_t lft_event_ref(lft_obs_t *parent, const char *name, size_t len)
 {
-    if (lft_fast_ref_ok(name, len) &&
-        lft_fast_record(NULL, parent,
-                        ((uint32_t)LFT_REC_EVENT << 4) | LFT_KIND_EVENT | LFT_FAST_REF | (uint32_t)len << 16,
-                        name) == LFT_OK) {
-        return LFT_OK;
-    }
-    return lft_event(parent, name, NULL);
+    return lft_fast_ref(NULL, parent, ((uint32_t)LFT_REC_EVENT << 4) | LFT_KIND_EVENT, name, len);
 }
