@@ -30,18 +30,6 @@ LFT_ALWAYS_INLINE uint8_t *lft_varint_put32(uint8_t *p, uint32_t v)
     return p;
 }
 
-/* Write v as a varint at p (1..10 bytes); returns the end of what was
- * written. The bytes above 32 bits go first, then the 32-bit loop (no 64-bit
- * shifts for the small values records mostly hold). */
-LFT_ALWAYS_INLINE uint8_t *lft_varint_put(uint8_t *p, uint64_t v)
-{
-    while (v > 0xFFFFFFFFu) {
-        *p++ = (uint8_t)(v | 0x80u);
-        v >>= 7;
-    }
-    return lft_varint_put32(p, (uint32_t)v);
-}
-
 /* Read a varint from [*pp, end); advances *pp. Returns 0 on success, -1 when
  * truncated or longer than 10 bytes. */
 static inline int lft_varint_get(const uint8_t **pp, const uint8_t *end, uint64_t *out)
@@ -95,12 +83,6 @@ static inline double lft_f64_get(const uint8_t *p)
 static inline uint16_t lft_u16_get(const uint8_t *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static inline void lft_u16_put(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
 }
 
 /* Where unaligned 32-bit loads and stores are single instructions on a

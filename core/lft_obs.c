@@ -81,7 +81,7 @@ static void lft_wr_v32(lft_wr_t *w, uint32_t v)
     }
 }
 
-/* A varint of 64 bits: the bytes above 32 bits first (as lft_varint_put). */
+/* A varint of 64 bits: the bytes above 32 bits first, then the 32-bit loop. */
 static void lft_wr_v(lft_wr_t *w, uint64_t v)
 {
     while (v > 0xFFFFFFFFu) {

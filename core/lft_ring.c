@@ -41,10 +41,7 @@ static void lft_ring_advance_tail(lft_client_t *c, uint32_t n)
 static void lft_ring_pad(lft_client_t *c, uint32_t idx, uint32_t n)
 {
     if (n >= LFT_REC_HDR) {
-        uint8_t *pad = c->buf + idx;
-        lft_u16_put(pad, n);
-        pad[2] = (uint8_t)(LFT_REC_PAD << 4);
-        pad[3] = 0;
+        lft_rec_hdr_put(c->buf + idx, n, (uint32_t)LFT_REC_PAD << 4, 0);
     }
 }
 
