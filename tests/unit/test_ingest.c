@@ -111,6 +111,25 @@ static void expect(const char *fmt, ...)
     }
 }
 
+#ifdef LFT_TEST_NO_HOST_TOOLS
+/* On an emulated target (tests/embedded) there is no python3 to run: the
+ * payload must be valid JSON, checked here, and its schema, server rules
+ * and expectations are checked by the host run of this test. Returns 0
+ * when it is valid JSON. */
+static int check_payload(const out_t *o, const char *name)
+{
+    static int said;
+    if (!said) {
+        printf("SKIP schema and expectations (check_ingest_schema.py): host run only\n");
+        said = 1;
+    }
+    const int rc = lft_json_validate(o->buf, o->len) == LFT_OK ? 0 : 1;
+    if (rc != 0) {
+        fprintf(stderr, "payload %s is not valid JSON\n", name);
+    }
+    return rc;
+}
+#else
 static int write_file(const char *path, const char *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -147,6 +166,7 @@ static int check_payload(const out_t *o, const char *name)
     }
     return rc;
 }
+#endif
 
 /* ------------------------------------------------------------ helpers */
 
