@@ -6,8 +6,10 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* pthread_barrier_t, sched_yield */
 #endif
+#ifndef LFT_TEST_NO_THREADS /* tests/embedded: bare metal has no threads */
 #include <pthread.h>
 #include <sched.h>
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -329,6 +331,7 @@ static void test_observe_scopes(void)
     teardown();
 }
 
+#ifndef LFT_TEST_NO_THREADS
 /* ----------------------------------------------------------- concurrency */
 
 enum { THREADS = 4, ITERS = 200, LEVELS = 4 };
@@ -493,6 +496,7 @@ static void test_threads(void)
     LFT_CHECK_EQ(lft_tr_count(LFT_REC_END, 0), THREADS * ITERS * 3);
     OK(lft_client_deinit(&shared));
 }
+#endif /* LFT_TEST_NO_THREADS */
 
 int main(void)
 {
@@ -500,7 +504,11 @@ int main(void)
     LFT_RUN(test_observe_begin_end);
     LFT_RUN(test_observe_two_clients);
     LFT_RUN(test_observe_scopes);
+#ifndef LFT_TEST_NO_THREADS
     LFT_RUN(test_threads);
+#else
+    printf("SKIP test_threads: no threads on this target\n");
+#endif
     LFT_CHECK_EQ(lft_test_lock_depth(), 0);
     return LFT_TEST_REPORT();
 }

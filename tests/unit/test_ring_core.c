@@ -4,7 +4,9 @@
  * times the ring's size of traffic, and four producers with a concurrent
  * consumer.
  */
+#ifndef LFT_TEST_NO_THREADS /* tests/embedded: bare metal has no threads */
 #include <pthread.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 
@@ -365,6 +367,7 @@ static void test_long_open_trace(void)
     LFT_CHECK_EQ(stats().pending_records, 0);
 }
 
+#ifndef LFT_TEST_NO_THREADS
 /* Four producers and one consumer at once on a small ring. */
 #define PRODUCERS 4
 #define PER_PRODUCER 1500
@@ -463,6 +466,7 @@ static void test_concurrent_producers_and_consumer(void)
     LFT_CHECK_EQ(lft_test_lock_depth(), 0);
     printf("concurrent: %u accepted, %u refused (ring full)\n", ok, refused);
 }
+#endif /* LFT_TEST_NO_THREADS */
 
 int main(void)
 {
@@ -471,6 +475,10 @@ int main(void)
     LFT_RUN(test_drop_oldest);
     LFT_RUN(test_drop_oldest_limits);
     LFT_RUN(test_long_open_trace);
+#ifndef LFT_TEST_NO_THREADS
     LFT_RUN(test_concurrent_producers_and_consumer);
+#else
+    printf("SKIP test_concurrent_producers_and_consumer: no threads on this target\n");
+#endif
     return LFT_TEST_REPORT();
 }
