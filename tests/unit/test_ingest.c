@@ -23,6 +23,7 @@
 #include "lft_port_test.h"
 #include "lft_scores.h"
 #include "lft_test.h"
+#include "lft_test_out.h"
 
 #define WALL_US 1795000000123456ull /* 2026-11-18T11:06:40.123456Z */
 #define MAX_ITEMS 64u
@@ -33,35 +34,19 @@ static int have_schema;
 
 /* ------------------------------------------------------------ sinks */
 
-typedef struct {
-    char buf[65536];
-    size_t len;
-} out_t;
-
-static int collect_bytes(void *ctx, const uint8_t *p, size_t n)
-{
-    out_t *o = ctx;
-    if (o->len + n >= sizeof o->buf) {
-        return -1;
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-    return 0;
-}
-
 /* The encoder's working memory. */
 static lft_ingest_scratch_t enc_scratch, enc_scratch2;
 
 /* Encode the first count items through a scratch of scratch_cap bytes (with
  * enc_scratch2, filled with garbage: it needs no initialisation). */
-static lft_err_t encode_to(const lft_ingest_batch_t *b, size_t count, size_t scratch_cap, out_t *o)
+static lft_err_t encode_to(const lft_ingest_batch_t *b, size_t count, size_t scratch_cap,
+                           lft_test_out_t *o)
 {
     static uint8_t scratch[4096];
     lft_sink_t s;
     memset(o, 0, sizeof *o);
     memset(&enc_scratch2, 0xA5, sizeof enc_scratch2);
-    lft_sink_init(&s, scratch, scratch_cap, collect_bytes, o);
+    lft_sink_init(&s, scratch, scratch_cap, lft_test_collect, o);
     lft_err_t err = lft_ingest_encode(b, count, &enc_scratch2, &s);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_EQ(s.total, o->len);
@@ -69,9 +54,9 @@ static lft_err_t encode_to(const lft_ingest_batch_t *b, size_t count, size_t scr
 }
 
 /* Encode with three scratch sizes and a counting sink: all must agree. */
-static void encode_checked(const lft_ingest_batch_t *b, size_t count, out_t *o)
+static void encode_checked(const lft_ingest_batch_t *b, size_t count, lft_test_out_t *o)
 {
-    static out_t o2, o3;
+    static lft_test_out_t o2, o3;
     lft_sink_t c;
     LFT_CHECK_EQ(encode_to(b, count, 1, o), LFT_OK);
     LFT_CHECK_EQ(encode_to(b, count, 7, &o2), LFT_OK);
@@ -116,7 +101,7 @@ static void expect(const char *fmt, ...)
  * payload must be valid JSON, checked here, and its schema, server rules
  * and expectations are checked by the host run of this test. Returns 0
  * when it is valid JSON. */
-static int check_payload(const out_t *o, const char *name)
+static int check_payload(const lft_test_out_t *o, const char *name)
 {
     static int said;
     if (!said) {
@@ -144,7 +129,7 @@ static int write_file(const char *path, const char *p, size_t n)
 
 /* Run check_ingest_schema.py on o with the current expectations. Returns
  * its exit status (0: schema, server rules and expectations hold). */
-static int check_payload(const out_t *o, const char *name)
+static int check_payload(const lft_test_out_t *o, const char *name)
 {
     char path[512], epath[512], cmd[2048];
     snprintf(path, sizeof path, "%s/test_ingest_%s.json", LFT_BINARY_DIR, name);
@@ -339,7 +324,7 @@ static void record_support_query(support_t *q)
 static void test_support_query(void)
 {
     static support_t q;
-    static out_t o, again;
+    static lft_test_out_t o, again;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -424,7 +409,7 @@ static void test_support_query(void)
     LFT_CHECK_EQ(check_payload(&o, "support_query"), 0);
 
     /* halving: the first 2 items alone are a valid request too */
-    static out_t half;
+    static lft_test_out_t half;
     encode_checked(&b, 2, &half);
     LFT_CHECK(half.len < o.len);
     expect_reset();
@@ -443,7 +428,7 @@ static void test_support_query(void)
 
 static void test_error_handling(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -513,7 +498,7 @@ static void test_error_handling(void)
 
 static void test_events(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -572,7 +557,7 @@ static void test_events(void)
 
 static void test_agent_tool(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -635,7 +620,7 @@ static void test_agent_tool(void)
 
 static void test_prompt(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -697,7 +682,7 @@ static void test_prompt(void)
 
 static void test_open_across_flushes(void)
 {
-    static out_t o1, o1b, o2, o2b;
+    static lft_test_out_t o1, o1b, o2, o2b;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -826,7 +811,7 @@ static void test_open_across_flushes(void)
  * exported) between its create and its update. */
 static void test_open_moved(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -878,7 +863,7 @@ static void test_open_moved(void)
 
 static void test_orphan_end(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -927,7 +912,7 @@ static void test_orphan_end(void)
 static void test_end_lost(void)
 {
     static uint8_t small[1024];
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;
@@ -1017,7 +1002,7 @@ static void test_environment(void)
 static void test_errors(void)
 {
     static lft_ingest_item_t items[MAX_ITEMS];
-    static out_t o;
+    static lft_test_out_t o;
     lft_ingest_batch_t b;
     lft_reader_t r;
     lft_config_t cfg = { 0 };
@@ -1091,7 +1076,7 @@ static void test_errors(void)
 /* Text with ill-formed UTF-8 and control characters, JSON with UTF-8. */
 static void test_escaping(void)
 {
-    static out_t o;
+    static lft_test_out_t o;
     static lft_ingest_item_t items[MAX_ITEMS];
     lft_ingest_batch_t b;
     lft_reader_t r;

@@ -16,6 +16,8 @@
 #include "lft_port_test.h"
 #include "lft_scores.h"
 #include "lft_test.h"
+#define LFT_TEST_OUT_CAP 32768u
+#include "lft_test_out.h"
 
 #define WALL_US 1795000000123456ull /* 2026-11-18T11:06:40.123456Z */
 
@@ -24,30 +26,14 @@ static lft_client_t client;
 
 /* ------------------------------------------------------------ sinks */
 
-typedef struct {
-    char buf[32768];
-    size_t len;
-} out_t;
-
-static int collect(void *ctx, const uint8_t *p, size_t n)
-{
-    out_t *o = ctx;
-    if (o->len + n >= sizeof o->buf) {
-        return -1;
-    }
-    memcpy(o->buf + o->len, p, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-    return 0;
-}
-
 /* Encode pos[0..count) through a scratch of scratch_cap bytes into o. */
-static lft_err_t encode_to(lft_reader_t *r, const uint32_t *pos, size_t count, size_t scratch_cap, out_t *o)
+static lft_err_t encode_to(lft_reader_t *r, const uint32_t *pos, size_t count, size_t scratch_cap,
+                           lft_test_out_t *o)
 {
     uint8_t scratch[512];
     lft_sink_t s;
     memset(o, 0, sizeof *o);
-    lft_sink_init(&s, scratch, scratch_cap, collect, o);
+    lft_sink_init(&s, scratch, scratch_cap, lft_test_collect, o);
     lft_err_t err = lft_scores_encode_batch(&client, r, pos, count, &s);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_EQ(s.total, o->len);
@@ -138,7 +124,7 @@ static void test_exact_simple(void)
              "\"timestamp\":\"2026-11-18T11:06:40.123456Z\",\"body\":%s}],"
              "\"metadata\":{\"sdk_name\":\"lftrace\",\"sdk_version\":\"" LFTRACE_VERSION "\"}}",
              sidh, body);
-    static out_t o;
+    static lft_test_out_t o;
     LFT_CHECK_EQ(encode_to(&r, pos, n, 1, &o), LFT_OK);
     LFT_CHECK_STRN(o.buf, o.len, want);
     LFT_CHECK_EQ(count_batch(&r, pos, n), strlen(want));
@@ -147,7 +133,7 @@ static void test_exact_simple(void)
     uint8_t scratch[3];
     lft_sink_t s;
     memset(&o, 0, sizeof o);
-    lft_sink_init(&s, scratch, sizeof scratch, collect, &o);
+    lft_sink_init(&s, scratch, sizeof scratch, lft_test_collect, &o);
     LFT_CHECK_EQ(lft_scores_encode_one(&client, &recs[0], &s), LFT_OK);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_STRN(o.buf, o.len, body);
@@ -223,7 +209,7 @@ static size_t record_varied(lft_trace_t *trace, lft_obs_t *span)
     return 6;
 }
 
-static void check_contains(const out_t *o, const char *needle)
+static void check_contains(const lft_test_out_t *o, const char *needle)
 {
     int found = strstr(o->buf, needle) != NULL;
     LFT_CHECK(found);
@@ -233,7 +219,7 @@ static void check_contains(const out_t *o, const char *needle)
 }
 
 /* Run the schema check on o: 0 valid, 1 invalid, -1 skipped. */
-static int schema_check(const out_t *o, const char *name, int quiet)
+static int schema_check(const lft_test_out_t *o, const char *name, int quiet)
 {
     const char *schema = LFT_SHARED_DIR "/langfuse/ingestion-schema.json";
     FILE *f = fopen(schema, "rb");
@@ -278,7 +264,7 @@ static void test_varied_batch(void)
     LFT_CHECK_EQ(n, want_n);
 
     /* counting pass == streaming pass, whatever the scratch size */
-    static out_t o1, o2, o3;
+    static lft_test_out_t o1, o2, o3;
     LFT_CHECK_EQ(encode_to(&r, pos, n, 1, &o1), LFT_OK);
     LFT_CHECK_EQ(encode_to(&r, pos, n, 7, &o2), LFT_OK);
     LFT_CHECK_EQ(encode_to(&r, pos, n, 512, &o3), LFT_OK);
@@ -360,7 +346,7 @@ static void test_varied_batch(void)
     LFT_CHECK(rc <= 0);
     if (rc == 0) {
         /* the check is not vacuous: a score without "value" is refused */
-        static out_t bad;
+        static lft_test_out_t bad;
         const char *cut = strstr(o3.buf, "\"value\":");
         LFT_CHECK(cut != NULL);
         if (cut != NULL) {
@@ -420,7 +406,7 @@ static void test_no_wall_clock(void)
     LFT_CHECK_EQ(lft_time_set_unix_us(&client, WALL_US), LFT_OK);
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
     n = score_positions(&r, pos, recs, 4);
-    static out_t o;
+    static lft_test_out_t o;
     LFT_CHECK_EQ(encode_to(&r, pos, n, 64, &o), LFT_OK);
     check_contains(&o, "\"timestamp\":\"2026-11-18T11:06:35.123456Z\"");
     LFT_CHECK(strstr(o.buf, "environment") == NULL); /* no environment configured */
@@ -513,11 +499,11 @@ static void test_bad_arguments(void)
 
 static void jw_expect(void (*fn)(lft_sink_t *, double), double d, const char *want)
 {
-    static out_t o;
+    static lft_test_out_t o;
     uint8_t scratch[2];
     lft_sink_t s;
     memset(&o, 0, sizeof o);
-    lft_sink_init(&s, scratch, sizeof scratch, collect, &o);
+    lft_sink_init(&s, scratch, sizeof scratch, lft_test_collect, &o);
     fn(&s, d);
     LFT_CHECK_EQ(lft_sink_flush(&s), 0);
     LFT_CHECK_STRN(o.buf, o.len, want);
@@ -589,11 +575,11 @@ static void test_jsonw(void)
             int64_t mant = short_decimal ? (int64_t)(x % 100000000u) : (int64_t)(x >> 20);
             d = (double)(x & 1u ? -mant : mant) / p10[(x >> 8) % 11u];
         }
-        static out_t o;
+        static lft_test_out_t o;
         lft_sink_t s;
         uint8_t scratch[64];
         memset(&o, 0, sizeof o);
-        lft_sink_init(&s, scratch, sizeof scratch, collect, &o);
+        lft_sink_init(&s, scratch, sizeof scratch, lft_test_collect, &o);
         lft_jsonw_double(&s, d);
         (void)lft_sink_flush(&s);
         if (!isfinite(d)) {
@@ -620,11 +606,11 @@ static void test_jsonw(void)
     LFT_CHECK(longer < 20); /* of 10,000 */
     printf("  doubles: %d of 10000 short decimals got more digits than needed\n", longer);
 
-    static out_t o;
+    static lft_test_out_t o;
     lft_sink_t s;
     uint8_t scratch[1];
     memset(&o, 0, sizeof o);
-    lft_sink_init(&s, scratch, sizeof scratch, collect, &o);
+    lft_sink_init(&s, scratch, sizeof scratch, lft_test_collect, &o);
     lft_jsonw_i64(&s, INT64_MIN);
     lft_jsonw_raw(&s, ",");
     lft_jsonw_i64(&s, 0);
