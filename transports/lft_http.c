@@ -32,8 +32,8 @@ static int lft_http_is_ows(int c)
 /* RFC 9110 tchar. */
 static int lft_http_is_tchar(int c)
 {
-    return lft_http_is_alpha(c) || lft_http_is_digit(c) ||
-           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    static const char marks[] = "!#$%&'*+-.^_`|~";
+    return lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL;
 }
 
 /* Value of a hex digit, or -1. */
@@ -183,6 +183,7 @@ static int lft_http_valid_token(const char *s)
  * the host must be written inside brackets. */
 static int lft_http_valid_host(const char *s, int *bracket)
 {
+    static const char marks[] = "-._~!$&'()*+,;=%";
     size_t n = strlen(s), i, colons = 0, start = 0, end = n;
     *bracket = 0;
     if (n == 0u) {
@@ -199,8 +200,7 @@ static int lft_http_valid_host(const char *s, int *bracket)
         unsigned char c = (unsigned char)s[i];
         if (c == ':') {
             colons++;
-        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) ||
-                     strchr("-._~!$&'()*+,;=%", c) != NULL)) {
+        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL)) {
             return 0;
         }
     }

@@ -617,7 +617,7 @@ static void lft_span_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
     int is_root = sc->item->kind == LFT_KIND_TRACE;
     /* the trace's root observation is a span; compact: span is Langfuse's default */
     const char *type = is_root ? "span" : lft_kind_name((lft_kind_t)sc->item->kind);
-    if (!LFT_OTLP_COMPACT || strcmp(type, "span") != 0) {
+    if (!LFT_OTLP_COMPACT || !lft_str_eq("span", 4u, type)) {
         lft_attr_str(out, "langfuse.observation.type", type, strlen(type));
     }
     lft_obs_attrs(out, sc, is_root);
@@ -792,7 +792,7 @@ static void lft_resource(lft_sink_t *s, const void *ctx)
     lft_attr_str(out, "telemetry.sdk.language", "c", 1u);
     /* Langfuse reads the environment and the release of every span from here
      * unless the span has its own; "default" is its default environment. */
-    if (cfg->environment != NULL && strcmp(cfg->environment, "default") != 0) {
+    if (cfg->environment != NULL && !lft_str_eq("default", 7u, cfg->environment)) {
         lft_attr_str(out, "deployment.environment.name", cfg->environment,
                      strlen(cfg->environment));
     }
