@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "lft_jsonw.h"
-#include "lft_text.h"
 
 /* ------------------------------------------------------------ sources */
 
@@ -87,19 +86,6 @@ static void lft_pb_message(lft_sink_t *s, unsigned field, lft_pb_fn fn, const vo
         lft_sink_count_only(s, count.total);
     } else {
         fn(s, ctx);
-    }
-}
-
-/* UTF-8 text with ill-formed sequences replaced by U+FFFD. */
-static void lft_put_utf8(lft_sink_t *s, const char *p, size_t n)
-{
-    char buf[64];
-    while (n > 0) {
-        size_t used = 0;
-        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
-        lft_sink_put(s, buf, k);
-        p += used;
-        n -= used;
     }
 }
 
@@ -212,7 +198,7 @@ static void lft_string_payload(lft_sink_t *s, const void *ctx)
         lft_sink_put(s, iso, 27u);
         break;
     default:
-        lft_put_utf8(s, a->s, a->n);
+        lft_sink_put_utf8(s, a->s, a->n);
         break;
     }
 }
@@ -646,7 +632,7 @@ static void lft_status(lft_sink_t *s, const void *ctx)
     if (lft_obsview_get(src, LFT_F_STATUS, &f)) {
         lft_pb_tag(s, 2u, 2u);
         lft_pb_varint(s, f.str_len);
-        lft_put_utf8(s, f.str, f.str_len);
+        lft_sink_put_utf8(s, f.str, f.str_len);
     }
     lft_pb_tag(s, 3u, 0u);
     lft_pb_varint(s, 2u); /* STATUS_CODE_ERROR */
@@ -672,7 +658,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     if (lft_obsview_get(names, LFT_F_NAME, &f)) {
         lft_pb_tag(s, 5u, 2u);
         lft_pb_varint(s, f.str_len);
-        lft_put_utf8(s, f.str, f.str_len);
+        lft_sink_put_utf8(s, f.str, f.str_len);
     }
     lft_pb_tag(s, 6u, 0u);
     lft_pb_varint(s, 1u); /* SPAN_KIND_INTERNAL */
