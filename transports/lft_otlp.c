@@ -141,12 +141,7 @@ static void lft_json_map(lft_sink_t *s, const lft_obsview_t *src, lft_field_tag_
             lft_jsonw_double(s, f.d);
             break;
         case LFT_F_PARAM_INT:
-            if (f.i < 0) {
-                lft_sink_byte(s, '-');
-                lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)f.i);
-            } else {
-                lft_jsonw_u64(s, (uint64_t)f.i);
-            }
+            lft_jsonw_i64(s, f.i);
             break;
         case LFT_F_PARAM_BOOL:
             lft_jsonw_raw(s, f.i ? "true" : "false");
@@ -937,12 +932,7 @@ static void lft_json_hex(lft_sink_t *s, const uint8_t *b, size_t n)
 static void lft_json_i64(lft_sink_t *s, int64_t v)
 {
     lft_sink_byte(s, '"');
-    if (v < 0) {
-        lft_sink_byte(s, '-');
-        lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)v);
-    } else {
-        lft_jsonw_u64(s, (uint64_t)v);
-    }
+    lft_jsonw_i64(s, v);
     lft_sink_byte(s, '"');
 }
 
