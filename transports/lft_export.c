@@ -118,7 +118,7 @@ static void lft_log(const lft_exporter_t *ex, int level, const char *fmt, const 
             fmt += 2;
         } else if (fmt[0] == '%' && fmt[1] == 'l' && fmt[2] == 'd') {
             /* magnitude as unsigned: LONG_MIN included */
-            unsigned long long u = n < 0 ? 0ull - (unsigned long long)n : (unsigned long long)n;
+            unsigned long u = n < 0 ? 0ul - (unsigned long)n : (unsigned long)n;
             size_t k = sizeof num - 1u;
             num[k] = '\0';
             do {

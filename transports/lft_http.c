@@ -32,8 +32,8 @@ static int lft_http_is_ows(int c)
 /* RFC 9110 tchar. */
 static int lft_http_is_tchar(int c)
 {
-    return lft_http_is_alpha(c) || lft_http_is_digit(c) ||
-           (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+    static const char marks[] = "!#$%&'*+-.^_`|~";
+    return lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL;
 }
 
 /* Value of a hex digit, or -1. */
@@ -183,6 +183,7 @@ static int lft_http_valid_token(const char *s)
  * the host must be written inside brackets. */
 static int lft_http_valid_host(const char *s, int *bracket)
 {
+    static const char marks[] = "-._~!$&'()*+,;=%";
     size_t n = strlen(s), i, colons = 0, start = 0, end = n;
     *bracket = 0;
     if (n == 0u) {
@@ -199,8 +200,7 @@ static int lft_http_valid_host(const char *s, int *bracket)
         unsigned char c = (unsigned char)s[i];
         if (c == ':') {
             colons++;
-        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) ||
-                     strchr("-._~!$&'()*+,;=%", c) != NULL)) {
+        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL)) {
             return 0;
         }
     }
@@ -344,11 +344,10 @@ lft_err_t lft_http_request_head(char *out, size_t cap, const lft_http_request_t 
 
 /* ================================================================== dates */
 
-static const char *const lft_http_days[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-static const char *const lft_http_days_long[7] = { "Monday", "Tuesday",  "Wednesday", "Thursday",
-                                                   "Friday", "Saturday", "Sunday" };
-static const char *const lft_http_months[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+/* The day names, NUL-separated; the short names are their first three
+ * letters. The months' short names, three letters each. */
+static const char lft_http_days[] = "Monday\0Tuesday\0Wednesday\0Thursday\0Friday\0Saturday\0Sunday";
+static const char lft_http_months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
 /* Parse exactly n decimal digits at s. */
 static int lft_http_digits(const char *s, size_t n, unsigned *v)
@@ -370,20 +369,23 @@ static unsigned lft_http_month(const char *s)
 {
     unsigned m;
     for (m = 0; m < 12u; m++) {
-        if (memcmp(s, lft_http_months[m], 3) == 0) {
+        if (memcmp(s, lft_http_months + 3u * m, 3) == 0) {
             return m + 1u;
         }
     }
     return 0;
 }
 
-static int lft_http_is_day(const char *s, size_t n, const char *const *names)
+/* Is s[0..n) a day name, the long one (long_name) or the three-letter one? */
+static int lft_http_is_day(const char *s, size_t n, int long_name)
 {
-    size_t d;
-    for (d = 0; d < 7u; d++) {
-        if (strlen(names[d]) == n && memcmp(s, names[d], n) == 0) {
+    const char *name = lft_http_days;
+    for (size_t d = 0; d < 7u; d++) {
+        const size_t len = strlen(name);
+        if ((long_name ? len : 3u) == n && memcmp(s, name, n) == 0) {
             return 1;
         }
+        name += len + 1u;
     }
     return 0;
 }
@@ -441,7 +443,7 @@ lft_err_t lft_http_parse_date(const char *s, size_t len, uint64_t *unix_s)
     }
     if (k == 3u && len == 29u && s[3] == ',') {
         /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
-        if (!lft_http_is_day(s, 3, lft_http_days) || s[4] != ' ' || !lft_http_digits(s + 5, 2, &d) ||
+        if (!lft_http_is_day(s, 3, 0) || s[4] != ' ' || !lft_http_digits(s + 5, 2, &d) ||
             s[7] != ' ' || (m = lft_http_month(s + 8)) == 0u || s[11] != ' ' ||
             !lft_http_digits(s + 12, 4, &y) || s[16] != ' ' || !lft_http_time_of_day(s + 17, &secs) ||
             memcmp(s + 25, " GMT", 4) != 0) {
@@ -449,7 +451,7 @@ lft_err_t lft_http_parse_date(const char *s, size_t len, uint64_t *unix_s)
         }
     } else if (k == 3u && len == 24u && s[3] == ' ') {
         /* asctime: "Sun Nov  6 08:49:37 1994" (day is "SP DIGIT" or 2DIGIT) */
-        if (!lft_http_is_day(s, 3, lft_http_days) || (m = lft_http_month(s + 4)) == 0u ||
+        if (!lft_http_is_day(s, 3, 0) || (m = lft_http_month(s + 4)) == 0u ||
             s[7] != ' ') {
             return LFT_ERR_ARG;
         }
@@ -467,7 +469,7 @@ lft_err_t lft_http_parse_date(const char *s, size_t len, uint64_t *unix_s)
     } else if (k >= 6u && k <= 9u && len == k + 24u && s[k] == ',') {
         /* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
         const char *p = s + k;
-        if (!lft_http_is_day(s, k, lft_http_days_long) || p[1] != ' ' ||
+        if (!lft_http_is_day(s, k, 1) || p[1] != ' ' ||
             !lft_http_digits(p + 2, 2, &d) || p[4] != '-' || (m = lft_http_month(p + 5)) == 0u ||
             p[8] != '-' || !lft_http_digits(p + 9, 2, &y) || p[11] != ' ' ||
             !lft_http_time_of_day(p + 12, &secs) || memcmp(p + 20, " GMT", 4) != 0) {

@@ -9,7 +9,6 @@
 #include "lft_obsview.h"
 #include "lft_otlp.h"
 #include "lft_scores.h"
-#include "lft_text.h"
 
 /* ------------------------------------------------------------ collect */
 
@@ -243,21 +242,6 @@ static void lft_ingest_time(lft_sink_t *s, uint64_t unix_us)
     lft_sink_byte(s, '"');
 }
 
-/* A JSON document recorded as JSON (validated then): copied with
- * ill-formed UTF-8 replaced by U+FFFD (structure is ASCII, so it stays
- * valid JSON). */
-static void lft_ingest_raw_json(lft_sink_t *s, const char *p, size_t n)
-{
-    char buf[64];
-    while (n > 0) {
-        size_t used = 0;
-        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
-        lft_sink_put(s, buf, k);
-        p += used;
-        n -= used;
-    }
-}
-
 /* ,"key":<value> for a string field of the view, when present. */
 static void lft_ingest_str_field(lft_sink_t *s, const lft_obsview_t *v, lft_field_tag_t tag,
                                  const char *key)
@@ -277,7 +261,9 @@ static void lft_ingest_content(lft_sink_t *s, const lft_obsview_t *v, lft_field_
     if (lft_obsview_get(v, text_tag, &f)) {
         lft_ingest_key(s, key);
         if (f.tag == json_tag) {
-            lft_ingest_raw_json(s, f.str, f.str_len);
+            /* recorded as JSON (validated then); its structure is ASCII, so
+             * it stays valid JSON with ill-formed UTF-8 replaced */
+            lft_sink_put_utf8(s, f.str, f.str_len);
         } else {
             lft_jsonw_string(s, f.str, f.str_len);
         }

@@ -10,10 +10,10 @@
  */
 #include "lft_otlp.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "lft_jsonw.h"
-#include "lft_text.h"
 
 /* ------------------------------------------------------------ sources */
 
@@ -89,19 +89,6 @@ static void lft_pb_message(lft_sink_t *s, unsigned field, lft_pb_fn fn, const vo
     }
 }
 
-/* UTF-8 text with ill-formed sequences replaced by U+FFFD. */
-static void lft_put_utf8(lft_sink_t *s, const char *p, size_t n)
-{
-    char buf[64];
-    while (n > 0) {
-        size_t used = 0;
-        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
-        lft_sink_put(s, buf, k);
-        p += used;
-        n -= used;
-    }
-}
-
 /* --------------------------------------------------------- attributes */
 
 /* One attribute: key = prefix + key, value per type. */
@@ -154,12 +141,7 @@ static void lft_json_map(lft_sink_t *s, const lft_obsview_t *src, lft_field_tag_
             lft_jsonw_double(s, f.d);
             break;
         case LFT_F_PARAM_INT:
-            if (f.i < 0) {
-                lft_sink_byte(s, '-');
-                lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)f.i);
-            } else {
-                lft_jsonw_u64(s, (uint64_t)f.i);
-            }
+            lft_jsonw_i64(s, f.i);
             break;
         case LFT_F_PARAM_BOOL:
             lft_jsonw_raw(s, f.i ? "true" : "false");
@@ -211,7 +193,7 @@ static void lft_string_payload(lft_sink_t *s, const void *ctx)
         lft_sink_put(s, iso, 27u);
         break;
     default:
-        lft_put_utf8(s, a->s, a->n);
+        lft_sink_put_utf8(s, a->s, a->n);
         break;
     }
 }
@@ -304,27 +286,39 @@ static void lft_attr(lft_attrs_t *out, const lft_attr_t *a)
     lft_pb_message(out->s, out->field, lft_keyvalue, a);
 }
 
-static void lft_attr_str(lft_attrs_t *out, const char *key, const char *v, size_t n)
+/* Key prefixes of the fixed attribute keys (one copy of each in flash). */
+static const char lft_p_obs[] = "langfuse.observation.";
+static const char lft_p_trace[] = "langfuse.trace.";
+
+/* lft_attr_str's n for a NUL-terminated v. */
+#define LFT_CSTR ((size_t)-1)
+
+/* A string attribute prefix + key (prefix may be NULL) = v[0..n), or the
+ * NUL-terminated v when n is LFT_CSTR. */
+static void lft_attr_str(lft_attrs_t *out, const char *prefix, const char *key, const char *v, size_t n)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
+    a.prefix = prefix;
     a.key = key;
     a.key_len = strlen(key);
     a.type = LFT_AV_STRING;
     a.s = v;
-    a.n = n;
+    a.n = n != LFT_CSTR ? n : strlen(v);
     lft_attr(out, &a);
 }
 
-static void lft_attr_num(lft_attrs_t *out, const char *key, lft_av_type_t type, int64_t i, double d)
+/* An attribute prefix + key (prefix may be NULL) of type LFT_AV_INT or
+ * LFT_AV_BOOL with value i. */
+static void lft_attr_num(lft_attrs_t *out, const char *prefix, const char *key, lft_av_type_t type, int64_t i)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
+    a.prefix = prefix;
     a.key = key;
     a.key_len = strlen(key);
     a.type = type;
     a.i = i;
-    a.d = d;
     lft_attr(out, &a);
 }
 
@@ -414,12 +408,12 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             int input = f.tag == LFT_F_INPUT_TEXT || f.tag == LFT_F_INPUT_JSON;
             a.type = (f.tag == LFT_F_INPUT_JSON || f.tag == LFT_F_OUTPUT_JSON) ? LFT_AV_RAW
                                                                               : LFT_AV_JSON_TEXT;
-            a.key = input ? "langfuse.observation.input" : "langfuse.observation.output";
+            a.prefix = lft_p_obs;
+            a.key = input ? "input" : "output";
             a.key_len = strlen(a.key);
             lft_attr(out, &a);
             if (is_trace_root) {
-                a.key = input ? "langfuse.trace.input" : "langfuse.trace.output";
-                a.key_len = strlen(a.key);
+                a.prefix = lft_p_trace;
                 lft_attr(out, &a);
             }
             break;
@@ -445,27 +439,26 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
         case LFT_F_LEVEL:
             /* compact: DEFAULT is Langfuse's default; ERROR travels as status code 2 */
             if (!LFT_OTLP_COMPACT || f.i == LFT_LEVEL_DEBUG || f.i == LFT_LEVEL_WARNING) {
-                const char *lvl = lft_level_name((lft_level_t)f.i);
-                lft_attr_str(out, "langfuse.observation.level", lvl, strlen(lvl));
+                lft_attr_str(out, lft_p_obs, "level", lft_level_name((lft_level_t)f.i), LFT_CSTR);
             }
             break;
         case LFT_F_STATUS:
             if (!LFT_OTLP_COMPACT || !lft_is_error(src)) { /* else status.message has it */
-                lft_attr_str(out, "langfuse.observation.status_message", f.str, f.str_len);
+                lft_attr_str(out, lft_p_obs, "status_message", f.str, f.str_len);
             }
             break;
         case LFT_F_VERSION:
             if (!is_trace_root) {
-                lft_attr_str(out, "langfuse.version", f.str, f.str_len);
+                lft_attr_str(out, NULL, "langfuse.version", f.str, f.str_len);
             }
             break;
         case LFT_F_MODEL:
             /* Langfuse also takes the model from gen_ai.request.model, as
              * other OTel backends do (compact: only from there) */
             if (!LFT_OTLP_COMPACT) {
-                lft_attr_str(out, "langfuse.observation.model.name", f.str, f.str_len);
+                lft_attr_str(out, lft_p_obs, "model.name", f.str, f.str_len);
             }
-            lft_attr_str(out, "gen_ai.request.model", f.str, f.str_len);
+            lft_attr_str(out, NULL, "gen_ai.request.model", f.str, f.str_len);
             break;
         case LFT_F_PARAM_STR:
         case LFT_F_PARAM_INT:
@@ -480,7 +473,7 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             }
             if (key == NULL) {
             } else if (!lft_str_eq(f.key, f.key_len, "total") || !lft_total_is_sum(src)) {
-                lft_attr_num(out, key, LFT_AV_INT, f.i, 0.0);
+                lft_attr_num(out, NULL, key, LFT_AV_INT, f.i);
             }
             break;
         }
@@ -494,7 +487,8 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
                 lft_time_to_unix_us(c, f.i, &us) != LFT_OK) {
                 break;
             }
-            a.key = "langfuse.observation.completion_start_time";
+            a.prefix = lft_p_obs;
+            a.key = "completion_start_time";
             a.key_len = strlen(a.key);
             a.type = LFT_AV_ISO_TIME;
             a.u = us;
@@ -502,10 +496,10 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
             break;
         }
         case LFT_F_PROMPT_NAME:
-            lft_attr_str(out, "langfuse.observation.prompt.name", f.str, f.str_len);
+            lft_attr_str(out, lft_p_obs, "prompt.name", f.str, f.str_len);
             break;
         case LFT_F_PROMPT_VERSION:
-            lft_attr_num(out, "langfuse.observation.prompt.version", LFT_AV_INT, f.i, 0.0);
+            lft_attr_num(out, lft_p_obs, "prompt.version", LFT_AV_INT, f.i);
             break;
         default:
             break; /* trace fields, names and times are handled elsewhere */
@@ -517,15 +511,16 @@ static void lft_obs_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_tra
         const char *key;
         lft_field_tag_t tag;
     } maps[] = {
-        { "langfuse.observation.model.parameters", LFT_F_PARAM_STR },
-        { "langfuse.observation.usage_details", LFT_F_USAGE },
-        { "langfuse.observation.cost_details", LFT_F_COST },
+        { "model.parameters", LFT_F_PARAM_STR },
+        { "usage_details", LFT_F_USAGE },
+        { "cost_details", LFT_F_COST },
     };
     int have[3] = { have_params, other_usage, have_cost };
     for (size_t m = 0; m < 3u; m++) {
         if (have[m]) {
             lft_attr_t a;
             memset(&a, 0, sizeof a);
+            a.prefix = lft_p_obs;
             a.key = maps[m].key;
             a.key_len = strlen(a.key);
             a.type = LFT_AV_JSON_MAP;
@@ -547,40 +542,40 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
      * overrides them says so on its spans. */
     if (lft_obsview_get(src, LFT_F_RELEASE, &f)) {
         if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, cfg->release)) {
-            lft_attr_str(out, "langfuse.release", f.str, f.str_len);
+            lft_attr_str(out, NULL, "langfuse.release", f.str, f.str_len);
         }
     } else if (!LFT_OTLP_COMPACT && cfg->release != NULL) {
-        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
+        lft_attr_str(out, NULL, "langfuse.release", cfg->release, LFT_CSTR);
     }
     const char *env = cfg->environment != NULL ? cfg->environment : "default";
     if (lft_obsview_get(src, LFT_F_ENVIRONMENT, &f)) {
         if (!LFT_OTLP_COMPACT || !lft_str_eq(f.str, f.str_len, env)) {
-            lft_attr_str(out, "langfuse.environment", f.str, f.str_len);
+            lft_attr_str(out, NULL, "langfuse.environment", f.str, f.str_len);
         }
     } else if (!LFT_OTLP_COMPACT) {
-        lft_attr_str(out, "langfuse.environment", env, strlen(env));
+        lft_attr_str(out, NULL, "langfuse.environment", env, LFT_CSTR);
     }
     if (is_root || !lft_obsview_get(&sc->s->obs, LFT_F_VERSION, &f)) { /* else the span's own */
         if (lft_obsview_get(src, LFT_F_VERSION, &f)) {
-            lft_attr_str(out, "langfuse.version", f.str, f.str_len);
+            lft_attr_str(out, NULL, "langfuse.version", f.str, f.str_len);
         } else if (cfg->version != NULL) {
-            lft_attr_str(out, "langfuse.version", cfg->version, strlen(cfg->version));
+            lft_attr_str(out, NULL, "langfuse.version", cfg->version, LFT_CSTR);
         }
     }
     if (!is_root && LFT_OTLP_COMPACT) {
         return;
     }
     if (lft_obsview_get(src, LFT_F_NAME, &f)) {
-        lft_attr_str(out, "langfuse.trace.name", f.str, f.str_len);
+        lft_attr_str(out, lft_p_trace, "name", f.str, f.str_len);
     }
     if (lft_obsview_get(src, LFT_F_USER_ID, &f)) {
-        lft_attr_str(out, "user.id", f.str, f.str_len);
+        lft_attr_str(out, NULL, "user.id", f.str, f.str_len);
     }
     if (lft_obsview_get(src, LFT_F_SESSION_ID, &f)) {
-        lft_attr_str(out, "session.id", f.str, f.str_len);
+        lft_attr_str(out, NULL, "session.id", f.str, f.str_len);
     }
     if (lft_obsview_get(src, LFT_F_PUBLIC, &f)) {
-        lft_attr_num(out, "langfuse.trace.public", LFT_AV_BOOL, f.i, 0.0);
+        lft_attr_num(out, lft_p_trace, "public", LFT_AV_BOOL, f.i);
     }
     lft_obsview_iter_t it;
     lft_obsview_iter_init(&it, src);
@@ -603,7 +598,8 @@ static void lft_trace_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc, int is_r
     if (lft_obsview_get(src, LFT_F_TAG, &f)) {
         lft_attr_t a;
         memset(&a, 0, sizeof a);
-        a.key = "langfuse.trace.tags";
+        a.prefix = lft_p_trace;
+        a.key = "tags";
         a.key_len = strlen(a.key);
         a.type = LFT_AV_TAGS;
         a.src = src;
@@ -617,8 +613,8 @@ static void lft_span_attrs(lft_attrs_t *out, const lft_span_ctx_t *sc)
     int is_root = sc->item->kind == LFT_KIND_TRACE;
     /* the trace's root observation is a span; compact: span is Langfuse's default */
     const char *type = is_root ? "span" : lft_kind_name((lft_kind_t)sc->item->kind);
-    if (!LFT_OTLP_COMPACT || strcmp(type, "span") != 0) {
-        lft_attr_str(out, "langfuse.observation.type", type, strlen(type));
+    if (!LFT_OTLP_COMPACT || !lft_str_eq("span", 4u, type)) {
+        lft_attr_str(out, lft_p_obs, "type", type, LFT_CSTR);
     }
     lft_obs_attrs(out, sc, is_root);
     lft_trace_attrs(out, sc, is_root);
@@ -631,7 +627,7 @@ static void lft_status(lft_sink_t *s, const void *ctx)
     if (lft_obsview_get(src, LFT_F_STATUS, &f)) {
         lft_pb_tag(s, 2u, 2u);
         lft_pb_varint(s, f.str_len);
-        lft_put_utf8(s, f.str, f.str_len);
+        lft_sink_put_utf8(s, f.str, f.str_len);
     }
     lft_pb_tag(s, 3u, 0u);
     lft_pb_varint(s, 2u); /* STATUS_CODE_ERROR */
@@ -657,7 +653,7 @@ static void lft_span(lft_sink_t *s, const void *ctx)
     if (lft_obsview_get(names, LFT_F_NAME, &f)) {
         lft_pb_tag(s, 5u, 2u);
         lft_pb_varint(s, f.str_len);
-        lft_put_utf8(s, f.str, f.str_len);
+        lft_sink_put_utf8(s, f.str, f.str_len);
     }
     lft_pb_tag(s, 6u, 0u);
     lft_pb_varint(s, 1u); /* SPAN_KIND_INTERNAL */
@@ -765,11 +761,33 @@ static void lft_scope_spans(lft_sink_t *s, const void *ctx)
     }
 }
 
-/* A delivery counter as an int attribute, when it is not zero. */
-static void lft_attr_counter(lft_attrs_t *out, const char *key, uint32_t v)
+/* The delivery counters of lft_otlp_diag_t in field order: their offsets,
+ * and their keys after "lftrace." (the first LFT_DIAG_DROPPED after
+ * "lftrace.dropped."), NUL-separated. */
+#define LFT_DIAG_COUNT 10u
+#define LFT_DIAG_DROPPED 7u
+static const uint8_t lft_diag_offsets[LFT_DIAG_COUNT] = {
+    offsetof(lft_otlp_diag_t, dropped_ring_full),   offsetof(lft_otlp_diag_t, dropped_too_large),
+    offsetof(lft_otlp_diag_t, dropped_invalid),     offsetof(lft_otlp_diag_t, dropped_sampled),
+    offsetof(lft_otlp_diag_t, dropped_overwritten), offsetof(lft_otlp_diag_t, dropped_rejected),
+    offsetof(lft_otlp_diag_t, dropped_retries_exhausted), offsetof(lft_otlp_diag_t, partial_rejected),
+    offsetof(lft_otlp_diag_t, truncated),           offsetof(lft_otlp_diag_t, retries),
+};
+static const char lft_diag_keys[] = "ring_full\0too_large\0invalid\0sampled\0overwritten\0rejected\0"
+                                    "retries_exhausted\0partial_rejected\0truncated\0retries";
+
+/* Each non-zero delivery counter of d as an int attribute. */
+static void lft_diag_attrs(lft_attrs_t *out, const lft_otlp_diag_t *d)
 {
-    if (v != 0) {
-        lft_attr_num(out, key, LFT_AV_INT, (int64_t)v, 0.0);
+    const char *key = lft_diag_keys;
+    for (unsigned i = 0; i < LFT_DIAG_COUNT; i++) {
+        uint32_t v;
+        memcpy(&v, (const uint8_t *)d + lft_diag_offsets[i], sizeof v);
+        if (v != 0) {
+            lft_attr_num(out, i < LFT_DIAG_DROPPED ? "lftrace.dropped." : "lftrace.", key, LFT_AV_INT,
+                         (int64_t)v);
+        }
+        key += strlen(key) + 1u;
     }
 }
 
@@ -780,36 +798,26 @@ static void lft_resource(lft_sink_t *s, const void *ctx)
     const lft_otlp_diag_t *d = rc->batch->diag;
     lft_attrs_t attrs = { s, 1u, rc->json_attr, 0 };
     lft_attrs_t *out = &attrs;
-    lft_attr_str(out, "service.name", cfg->service_name, strlen(cfg->service_name));
+    lft_attr_str(out, NULL, "service.name", cfg->service_name, LFT_CSTR);
     if (cfg->service_version != NULL) {
-        lft_attr_str(out, "service.version", cfg->service_version, strlen(cfg->service_version));
+        lft_attr_str(out, NULL, "service.version", cfg->service_version, LFT_CSTR);
     }
     if (cfg->device_id != NULL) {
-        lft_attr_str(out, "device.id", cfg->device_id, strlen(cfg->device_id));
+        lft_attr_str(out, NULL, "device.id", cfg->device_id, LFT_CSTR);
     }
-    lft_attr_str(out, "telemetry.sdk.name", "lftrace", 7u);
-    lft_attr_str(out, "telemetry.sdk.version", LFTRACE_VERSION, strlen(LFTRACE_VERSION));
-    lft_attr_str(out, "telemetry.sdk.language", "c", 1u);
+    lft_attr_str(out, NULL, "telemetry.sdk.name", "lftrace", 7u);
+    lft_attr_str(out, NULL, "telemetry.sdk.version", LFTRACE_VERSION, LFT_CSTR);
+    lft_attr_str(out, NULL, "telemetry.sdk.language", "c", 1u);
     /* Langfuse reads the environment and the release of every span from here
      * unless the span has its own; "default" is its default environment. */
-    if (cfg->environment != NULL && strcmp(cfg->environment, "default") != 0) {
-        lft_attr_str(out, "deployment.environment.name", cfg->environment,
-                     strlen(cfg->environment));
+    if (cfg->environment != NULL && !lft_str_eq("default", 7u, cfg->environment)) {
+        lft_attr_str(out, NULL, "deployment.environment.name", cfg->environment, LFT_CSTR);
     }
     if (cfg->release != NULL) {
-        lft_attr_str(out, "langfuse.release", cfg->release, strlen(cfg->release));
+        lft_attr_str(out, NULL, "langfuse.release", cfg->release, LFT_CSTR);
     }
     if (d != NULL) {
-        lft_attr_counter(out, "lftrace.dropped.ring_full", d->dropped_ring_full);
-        lft_attr_counter(out, "lftrace.dropped.too_large", d->dropped_too_large);
-        lft_attr_counter(out, "lftrace.dropped.invalid", d->dropped_invalid);
-        lft_attr_counter(out, "lftrace.dropped.sampled", d->dropped_sampled);
-        lft_attr_counter(out, "lftrace.dropped.overwritten", d->dropped_overwritten);
-        lft_attr_counter(out, "lftrace.dropped.rejected", d->dropped_rejected);
-        lft_attr_counter(out, "lftrace.dropped.retries_exhausted", d->dropped_retries_exhausted);
-        lft_attr_counter(out, "lftrace.partial_rejected", d->partial_rejected);
-        lft_attr_counter(out, "lftrace.truncated", d->truncated);
-        lft_attr_counter(out, "lftrace.retries", d->retries);
+        lft_diag_attrs(out, d);
     }
 }
 
@@ -924,12 +932,7 @@ static void lft_json_hex(lft_sink_t *s, const uint8_t *b, size_t n)
 static void lft_json_i64(lft_sink_t *s, int64_t v)
 {
     lft_sink_byte(s, '"');
-    if (v < 0) {
-        lft_sink_byte(s, '-');
-        lft_jsonw_u64(s, (uint64_t)0 - (uint64_t)v);
-    } else {
-        lft_jsonw_u64(s, (uint64_t)v);
-    }
+    lft_jsonw_i64(s, v);
     lft_sink_byte(s, '"');
 }
 

@@ -84,7 +84,7 @@ static size_t lft_reply_escape(const char *p, size_t n, uint32_t *cp)
         return 0;
     }
     if (p[1] != 'u') {
-        const char *hit = p[1] != '\0' ? strchr(from, p[1]) : NULL;
+        const char *hit = (const char *)memchr(from, p[1], sizeof from - 1u);
         if (hit == NULL) {
             return 0;
         }

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "lft_text.h"
+
 void lft_sink_init_count(lft_sink_t *s)
 {
     memset(s, 0, sizeof *s);
@@ -55,6 +57,18 @@ void lft_sink_put(lft_sink_t *s, const void *p, size_t n)
         if (s->fill == s->cap && lft_sink_flush(s) != 0) {
             return;
         }
+    }
+}
+
+void lft_sink_put_utf8(lft_sink_t *s, const char *p, size_t n)
+{
+    char buf[64];
+    while (n > 0) {
+        size_t used = 0;
+        size_t k = lft_utf8_sanitize(p, n, buf, sizeof buf, &used);
+        lft_sink_put(s, buf, k);
+        p += used;
+        n -= used;
     }
 }
 

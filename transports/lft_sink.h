@@ -45,6 +45,10 @@ void lft_sink_put(lft_sink_t *s, const void *p, size_t n);
 /* Append one byte. */
 void lft_sink_byte(lft_sink_t *s, uint8_t b);
 
+/* Append the text p[0..n) with each maximal ill-formed UTF-8 subsequence
+ * replaced by U+FFFD (lft_utf8_sanitize); p may be NULL when n is 0. */
+void lft_sink_put_utf8(lft_sink_t *s, const char *p, size_t n);
+
 /* Write out what is buffered. Returns s->err (0 when everything was delivered). */
 int lft_sink_flush(lft_sink_t *s);
 
