@@ -33,7 +33,8 @@ static int lft_http_is_ows(int c)
 static int lft_http_is_tchar(int c)
 {
     static const char marks[] = "!#$%&'*+-.^_`|~";
-    return lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL;
+    return lft_http_is_alpha(c) || lft_http_is_digit(c) ||
+           memchr(marks, c, sizeof marks - 1u) != NULL;
 }
 
 /* Value of a hex digit, or -1. */
@@ -200,7 +201,8 @@ static int lft_http_valid_host(const char *s, int *bracket)
         unsigned char c = (unsigned char)s[i];
         if (c == ':') {
             colons++;
-        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) || memchr(marks, c, sizeof marks - 1u) != NULL)) {
+        } else if (!(lft_http_is_alpha(c) || lft_http_is_digit(c) ||
+                     memchr(marks, c, sizeof marks - 1u) != NULL)) {
             return 0;
         }
     }

@@ -295,7 +295,8 @@ static const char lft_p_trace[] = "langfuse.trace.";
 
 /* A string attribute prefix + key (prefix may be NULL) = v[0..n), or the
  * NUL-terminated v when n is LFT_CSTR. */
-static void lft_attr_str(lft_attrs_t *out, const char *prefix, const char *key, const char *v, size_t n)
+static void lft_attr_str(lft_attrs_t *out, const char *prefix, const char *key, const char *v,
+                         size_t n)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
@@ -310,7 +311,8 @@ static void lft_attr_str(lft_attrs_t *out, const char *prefix, const char *key, 
 
 /* An attribute prefix + key (prefix may be NULL) of type LFT_AV_INT or
  * LFT_AV_BOOL with value i. */
-static void lft_attr_num(lft_attrs_t *out, const char *prefix, const char *key, lft_av_type_t type, int64_t i)
+static void lft_attr_num(lft_attrs_t *out, const char *prefix, const char *key, lft_av_type_t type,
+                         int64_t i)
 {
     lft_attr_t a;
     memset(&a, 0, sizeof a);
@@ -773,6 +775,8 @@ static const uint8_t lft_diag_offsets[LFT_DIAG_COUNT] = {
     offsetof(lft_otlp_diag_t, dropped_retries_exhausted), offsetof(lft_otlp_diag_t, partial_rejected),
     offsetof(lft_otlp_diag_t, truncated),           offsetof(lft_otlp_diag_t, retries),
 };
+/* Every field of lft_otlp_diag_t is a uint32_t in the table. */
+typedef char lft_diag_fields_listed[sizeof(lft_otlp_diag_t) == LFT_DIAG_COUNT * sizeof(uint32_t) ? 1 : -1];
 static const char lft_diag_keys[] = "ring_full\0too_large\0invalid\0sampled\0overwritten\0rejected\0"
                                     "retries_exhausted\0partial_rejected\0truncated\0retries";
 
