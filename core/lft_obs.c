@@ -43,42 +43,59 @@ typedef struct {
     uint32_t truncated; /* values cut */
 } lft_wr_t;
 
-/* The next n bytes of the record: where to write them, or NULL when they do
- * not fit. Lengths stay far below 2^32 (each value is bounded). */
-LFT_ALWAYS_INLINE uint8_t *lft_wr_take(lft_wr_t *w, uint32_t n)
+/* Count the next n bytes of the record: 1 when they fit (the caller writes
+ * them at lft_wr_at(w, n)), 0 when they are only measured. Lengths stay far
+ * below 2^32 (each value is bounded). */
+LFT_ALWAYS_INLINE int lft_wr_take(lft_wr_t *w, uint32_t n)
 {
-    uint8_t *p = w->len + n <= w->room ? w->buf + w->len : NULL;
     w->len += n;
-    return p;
+    return w->len <= w->room;
 }
 
-static void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t n)
+/* Where the n bytes just taken (and fitting) go. */
+LFT_ALWAYS_INLINE uint8_t *lft_wr_at(const lft_wr_t *w, uint32_t n)
 {
-    uint8_t *p = lft_wr_take(w, n);
-    if (p != NULL) {
-        memcpy(p, src, n);
+    return w->buf + (w->len - n);
+}
+
+/* src, n bytes (inlined in lft_wr_string, whose memcpy is then a tail call). */
+LFT_ALWAYS_INLINE void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t n)
+{
+    if (lft_wr_take(w, n)) {
+        memcpy(lft_wr_at(w, n), src, n);
+    }
+}
+
+/* A byte. Inlined where a frame would be added to the record path's
+ * deepest leaf (lft_wr_string); called elsewhere. */
+LFT_ALWAYS_INLINE void lft_wr_put8(lft_wr_t *w, uint32_t v)
+{
+    if (lft_wr_take(w, 1)) {
+        *lft_wr_at(w, 1) = (uint8_t)v;
     }
 }
 
 static void lft_wr_u8(lft_wr_t *w, uint32_t v)
 {
-    uint8_t *p = lft_wr_take(w, 1);
-    if (p != NULL) {
-        *p = (uint8_t)v;
-    }
+    lft_wr_put8(w, v);
 }
 
-/* A varint of 32 bits (lengths, serials): measured, then written. */
-static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+/* A varint of 32 bits (lengths, serials): measured, then written. Inlined
+ * like lft_wr_put8. */
+LFT_ALWAYS_INLINE void lft_wr_put_v32(lft_wr_t *w, uint32_t v)
 {
     uint32_t n = 1;
     for (uint32_t x = v >> 7; x != 0; x >>= 7) {
         n++;
     }
-    uint8_t *p = lft_wr_take(w, n);
-    if (p != NULL) {
-        (void)lft_varint_put32(p, v);
+    if (lft_wr_take(w, n)) {
+        (void)lft_varint_put32(lft_wr_at(w, n), v);
     }
+}
+
+static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+{
+    lft_wr_put_v32(w, v);
 }
 
 /* A varint of 64 bits: the bytes above 32 bits first, then the 32-bit loop. */
@@ -94,55 +111,60 @@ static void lft_wr_v(lft_wr_t *w, uint64_t v)
 /* The fixed-width integers of the body prefix (lft_record.h). */
 static void lft_wr_u32(lft_wr_t *w, uint32_t v)
 {
-    uint8_t *p = lft_wr_take(w, 4);
-    if (p != NULL) {
-        lft_u32_put(p, v);
+    if (lft_wr_take(w, 4)) {
+        lft_u32_put(lft_wr_at(w, 4), v);
     }
 }
 
 static void lft_wr_i64(lft_wr_t *w, int64_t v)
 {
-    uint8_t *p = lft_wr_take(w, 8);
-    if (p != NULL) {
-        lft_i64_put(p, v);
+    if (lft_wr_take(w, 8)) {
+        lft_i64_put(lft_wr_at(w, 8), v);
     }
 }
 
 /* IEEE-754 little-endian. */
 static void lft_wr_f64(lft_wr_t *w, double d)
 {
-    uint8_t *p = lft_wr_take(w, 8);
-    if (p != NULL) {
-        lft_f64_put(p, d);
+    if (lft_wr_take(w, 8)) {
+        lft_f64_put(lft_wr_at(w, 8), d);
     }
 }
 
 /* Exact strings (ids, keys; validated beforehand) are never cut. */
 #define LFT_EXACT UINT32_MAX
 
-/* s, len bytes, as a length-prefixed string, cut at max bytes with the
- * visible marker when longer. */
-static void lft_wr_string(lft_wr_t *w, const char *s, size_t len, uint32_t max)
+/* lft_wr_string's how: the tag byte, or with these flags. */
+#define LFT_WR_UNTAGGED 0x100u /* no tag byte (a list element's value) */
+#define LFT_WR_CUT 0x200u      /* text: cut at max_text with the visible marker when
+                                  longer; else exact (ids, keys; validated beforehand),
+                                  never cut */
+
+/* The string s, len bytes (LFT_NUL: NUL-terminated), after its tag byte
+ * (how: LFT_WR_*), length-prefixed; nothing when s is NULL (an absent
+ * field). One frame for every string: the record path's deepest leaf. */
+static void lft_wr_string(lft_wr_t *w, uint32_t how, const char *s, size_t len)
 {
+    if (s == NULL) {
+        return;
+    }
+    if (len == LFT_NUL) {
+        len = strlen(s);
+    }
+    if ((how & LFT_WR_UNTAGGED) == 0) {
+        lft_wr_put8(w, how & 0xFFu);
+    }
+    const uint32_t max = (how & LFT_WR_CUT) != 0 ? w->max_text : LFT_EXACT;
     if (len <= max) {
-        lft_wr_v32(w, (uint32_t)len);
+        lft_wr_put_v32(w, (uint32_t)len);
         lft_wr_bytes(w, s, (uint32_t)len);
         return;
     }
     const uint32_t keep = (uint32_t)lft_utf8_boundary(s, len, max - LFT_MARKER_LEN);
-    lft_wr_v32(w, keep + LFT_MARKER_LEN);
+    lft_wr_put_v32(w, keep + LFT_MARKER_LEN);
     lft_wr_bytes(w, s, keep);
     lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
     w->truncated++;
-}
-
-/* A tagged string s when given: exact (max LFT_EXACT) or text (max_text). */
-static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max)
-{
-    if (s != NULL) {
-        lft_wr_u8(w, tag);
-        lft_wr_string(w, s, strlen(s), max);
-    }
 }
 
 /* ------------------------------------------------------- option tables */
@@ -273,8 +295,8 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_
     const uint32_t op = f->op;
     for (size_t i = 0; i < n && w->len <= LFT_RECORD_MAX; i++) {
         const lft_kv_t *kv = op == LFT_OP_KVS ? (const lft_kv_t *)list + i : NULL;
-        lft_wr_tagged(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
-                      lft_list_key(list, op, i), LFT_EXACT);
+        lft_wr_string(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
+                      lft_list_key(list, op, i), LFT_NUL);
         if (op == LFT_OP_USAGE) {
             lft_wr_v(w, ((const lft_usage_t *)list)[i].count);
         } else if (op == LFT_OP_COST) {
@@ -282,7 +304,7 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_
         } else if (kv != NULL) {
             switch (kv->type) {
             case LFT_VAL_STRING:
-                lft_wr_string(w, kv->v.s, strlen(kv->v.s), w->max_text);
+                lft_wr_string(w, LFT_WR_UNTAGGED | LFT_WR_CUT, kv->v.s, LFT_NUL);
                 break;
             case LFT_VAL_INT:
                 lft_wr_v(w, lft_zigzag_enc(kv->v.i));
@@ -312,14 +334,15 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f, uint
         switch (f->op) {
         case LFT_OP_TEXT:
         case LFT_OP_ID:
-            lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
+            lft_wr_string(w, f->tag | (f->op == LFT_OP_TEXT ? LFT_WR_CUT : 0u), lft_opt_str(p), LFT_NUL);
             continue;
         case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
             const lft_content_t *c = (const lft_content_t *)(const void *)p;
             if (c->type != LFT_CONTENT_NONE) {
                 const size_t len = lft_text_len(c->ptr, c->len);
-                lft_wr_u8(w, f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u));
-                lft_wr_string(w, c->ptr, len, w->max_text);
+                lft_wr_string(w, (f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u)) |
+                                     LFT_WR_CUT,
+                              c->ptr, len);
             }
             continue;
         }
@@ -357,18 +380,18 @@ static void lft_wr_score(lft_wr_t *w, const lft_score_t *s)
     if (type == LFT_SCORE_UNSET) {
         type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
     }
-    lft_wr_tagged(w, LFT_F_NAME, s->name, LFT_EXACT);
+    lft_wr_string(w, LFT_F_NAME, s->name, LFT_NUL);
     lft_wr_u8(w, LFT_F_SCORE_TYPE);
     lft_wr_u8(w, (uint32_t)type);
     if (type == LFT_SCORE_CATEGORICAL) {
-        lft_wr_tagged(w, LFT_F_SCORE_STRING, s->string_value, w->max_text);
+        lft_wr_string(w, LFT_F_SCORE_STRING | LFT_WR_CUT, s->string_value, LFT_NUL);
     } else {
         lft_wr_u8(w, LFT_F_SCORE_VALUE);
         lft_wr_f64(w, s->value);
     }
-    lft_wr_tagged(w, LFT_F_COMMENT, s->comment, w->max_text);
-    lft_wr_tagged(w, LFT_F_SCORE_ID, s->id, LFT_EXACT);
-    lft_wr_tagged(w, LFT_F_SESSION_ID, s->session_id, LFT_EXACT);
+    lft_wr_string(w, LFT_F_COMMENT | LFT_WR_CUT, s->comment, LFT_NUL);
+    lft_wr_string(w, LFT_F_SCORE_ID, s->id, LFT_NUL);
+    lft_wr_string(w, LFT_F_SESSION_ID, s->session_id, LFT_NUL);
 }
 
 /* ------------------------------------------------------- descriptor */
@@ -652,7 +675,7 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
             lft_wr_u32(&w, e->trace);
         }
     }
-    lft_wr_tagged(&w, LFT_F_NAME, e->name, w.max_text);
+    lft_wr_string(&w, LFT_F_NAME | LFT_WR_CUT, e->name, LFT_NUL);
     if (e->opts == NULL) {
         if (e->type == LFT_REC_UPDATE) {
             lft_wr_u8(&w, LFT_F_COMPLETION_START);
