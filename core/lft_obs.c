@@ -35,13 +35,17 @@
  * and it is written again (rare: at the end of the buffer or when the ring
  * is full).
  */
-typedef struct {
-    uint8_t *buf;       /* the record's first byte (its header) */
-    uint32_t len;       /* bytes of the record so far */
-    uint32_t room;      /* bytes writable at buf */
-    uint32_t max_text;  /* text longer than this is cut */
-    uint32_t truncated; /* values cut */
-} lft_wr_t;
+typedef struct lft_wr lft_wr_t;
+/* lft_client_t.wr:
+ *   buf        the record's first byte (its header)
+ *   len        bytes of the record so far
+ *   room       bytes writable at buf
+ *   max_text   text longer than this is cut
+ *   truncated  values cut
+ * It is the client's, not a local of lft_write_record: the record path
+ * runs in interrupt handlers, and its frames are kept small. It is used
+ * only under the port lock, which is one lock for the whole library and is
+ * never nested (lft_port.h): no two calls can write with it at once. */
 
 /* Count the next n bytes of the record: 1 when they fit (the caller writes
  * them at lft_wr_at(w, n)), 0 when they are only measured. Lengths stay far
@@ -288,20 +292,43 @@ static const char *lft_opt_str(const uint8_t *p)
 
 /* ------------------------------------------------------- field writers */
 
+/* The size of an element of a list (op LFT_OP_KVS, ...). */
+static size_t lft_list_size(uint32_t op)
+{
+    switch (op) {
+    case LFT_OP_KVS:
+        return sizeof(lft_kv_t);
+    case LFT_OP_USAGE:
+        return sizeof(lft_usage_t);
+    case LFT_OP_COST:
+        return sizeof(lft_cost_t);
+    default: /* LFT_OP_TAGS */
+        return sizeof(const char *);
+    }
+}
+
 /* The n elements of list field f. A record that is already larger than any
- * can be stops early (it is refused as too large), so len never overflows. */
+ * can be stops early (it is refused as too large), so len never overflows.
+ * The elements are walked by address (fewer registers live across the
+ * calls); each starts with its key (a const char *, or the element itself
+ * for tags). */
 static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_t *f)
 {
-    const uint32_t op = f->op;
-    for (size_t i = 0; i < n && w->len <= LFT_RECORD_MAX; i++) {
-        const lft_kv_t *kv = op == LFT_OP_KVS ? (const lft_kv_t *)list + i : NULL;
-        lft_wr_string(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
-                      lft_list_key(list, op, i), LFT_NUL);
-        if (op == LFT_OP_USAGE) {
-            lft_wr_v(w, ((const lft_usage_t *)list)[i].count);
-        } else if (op == LFT_OP_COST) {
-            lft_wr_f64(w, ((const lft_cost_t *)list)[i].usd);
-        } else if (kv != NULL) {
+    const uint8_t *el = list;
+    const uint8_t *const end = el + n * lft_list_size(f->op);
+    for (; el != end && w->len <= LFT_RECORD_MAX; el += lft_list_size(f->op)) {
+        const uint32_t op = f->op;
+        const lft_kv_t *const kv = (const lft_kv_t *)(const void *)el; /* when op is KVS */
+        lft_wr_string(w, op == LFT_OP_KVS ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
+                      *(const char *const *)(const void *)el, LFT_NUL);
+        switch (op) {
+        case LFT_OP_USAGE:
+            lft_wr_v(w, ((const lft_usage_t *)(const void *)el)->count);
+            break;
+        case LFT_OP_COST:
+            lft_wr_f64(w, ((const lft_cost_t *)(const void *)el)->usd);
+            break;
+        case LFT_OP_KVS:
             switch (kv->type) {
             case LFT_VAL_STRING:
                 lft_wr_string(w, LFT_WR_UNTAGGED | LFT_WR_CUT, kv->v.s, LFT_NUL);
@@ -316,6 +343,9 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_
                 lft_wr_u8(w, kv->v.b ? 1u : 0u);
                 break;
             }
+            break;
+        default: /* LFT_OP_TAGS: the key only */
+            break;
         }
     }
 }
@@ -650,47 +680,44 @@ static lft_err_t lft_check_opts(lft_emit_t *e, uint8_t kind)
 /* ---------------------------------------------------------------- records */
 
 /* Write e's record at buf (room bytes writable) and return its length: it
- * is complete when that is at most room, and its cut values are counted
- * then (a complete record is always kept). The header is lft_emit's. */
+ * is complete when that is at most room (then its cut values are
+ * e->c->wr.truncated). The header is lft_emit's. */
 static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t room)
 {
-    lft_wr_t w;
-    w.buf = buf;
-    w.len = LFT_REC_HDR;
-    w.room = room;
-    w.max_text = e->c->cfg.max_field_bytes;
-    w.truncated = 0;
+    lft_wr_t *const w = &e->c->wr;
+    w->buf = buf;
+    w->len = LFT_REC_HDR;
+    w->room = room;
+    w->max_text = e->c->cfg.max_field_bytes;
+    w->truncated = 0;
     /* the body prefix (lft_record.h) */
-    lft_wr_u32(&w, e->serial);
+    lft_wr_u32(w, e->serial);
     if (e->type == LFT_REC_UPDATE) {
-        lft_wr_u32(&w, e->by.seq);
+        lft_wr_u32(w, e->by.seq);
     } else {
         if (e->type != LFT_REC_END) { /* START, EVENT: parent, trace; SCORE: trace, observation */
-            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
-            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
+            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
+            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
         }
-        lft_wr_i64(&w, e->time);
+        lft_wr_i64(w, e->time);
         if (e->orphan) {
-            lft_wr_u32(&w, e->parent);
-            lft_wr_u32(&w, e->trace);
+            lft_wr_u32(w, e->parent);
+            lft_wr_u32(w, e->trace);
         }
     }
-    lft_wr_string(&w, LFT_F_NAME | LFT_WR_CUT, e->name, LFT_NUL);
+    lft_wr_string(w, LFT_F_NAME | LFT_WR_CUT, e->name, LFT_NUL);
     if (e->opts == NULL) {
         if (e->type == LFT_REC_UPDATE) {
-            lft_wr_u8(&w, LFT_F_COMPLETION_START);
-            lft_wr_v(&w, lft_zigzag_enc(e->time));
+            lft_wr_u8(w, LFT_F_COMPLETION_START);
+            lft_wr_v(w, lft_zigzag_enc(e->time));
         }
     } else if (e->type == LFT_REC_SCORE) {
-        lft_wr_score(&w, e->opts);
+        lft_wr_score(w, e->opts);
     } else {
-        lft_wr_opts(&w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields,
+        lft_wr_opts(w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields,
                     e->visit);
     }
-    if (w.len <= w.room) {
-        e->c->stats.truncated += w.truncated;
-    }
-    return w.len;
+    return w->len;
 }
 
 /*
@@ -708,7 +735,6 @@ static lft_err_t lft_emit(lft_emit_t *e)
 {
     lft_client_t *const c = e->c;
     lft_err_t err = LFT_OK;
-    uint32_t idx, pos;
     e->time = lft_client_now(c);
     const uint32_t st = lft_port_lock();
     if (e->serial == 0) {
@@ -732,17 +758,19 @@ static lft_err_t lft_emit(lft_emit_t *e)
         start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         e->orphan = start == NULL;
     }
-    const uint32_t room = lft_ring_room(c);
-    idx = c->head;
-    const uint32_t len = lft_write_record(e, c->buf + idx, room);
-    if (len <= room) {
-        pos = lft_ring_commit(c, len);
+    /* What stays live across the calls is kept few (the frame small): the
+     * room and the record's place are the writer's (c->wr.room, .buf). */
+    uint32_t len = lft_write_record(e, c->buf + c->head, lft_ring_room(c));
+    if (len <= c->wr.room) {
+        (void)lft_ring_commit(c, len);
     } else if (len > LFT_RECORD_MAX || len > c->cap) {
         err = LFT_ERR_TOO_LARGE;
     } else {
-        err = lft_ring_alloc(c, len, &idx, &pos);
-        if (err == LFT_OK) {
+        const uint32_t idx = lft_ring_alloc(c, len);
+        if (idx != LFT_RING_NONE) {
             (void)lft_write_record(e, c->buf + idx, len);
+        } else {
+            err = LFT_ERR_RING_FULL;
         }
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
          * find the START again (if it was found). */
@@ -751,14 +779,16 @@ static lft_err_t lft_emit(lft_emit_t *e)
         }
     }
     if (err == LFT_OK) {
-        lft_rec_hdr_put(c->buf + idx, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu),
+        len = c->wr.len;
+        lft_rec_hdr_put(c->wr.buf, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu),
                         e->orphan ? LFT_RECF_ORPHAN : 0u);
+        c->stats.truncated += c->wr.truncated; /* a complete record is always kept */
         c->stats.recorded++;
         c->stats.pending_records++;
         if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
             c->stats.completed++;
         }
-        e->by.pos = pos;
+        e->by.pos = c->head_abs - len; /* the newest bytes */
     } else if (err == LFT_ERR_RING_FULL) {
         c->stats.dropped_ring_full++;
     } else {
