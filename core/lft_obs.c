@@ -173,7 +173,7 @@ static void lft_wr_string(lft_wr_t *w, uint32_t how, const char *s, size_t len)
 
 /* ------------------------------------------------------- option tables */
 
-/* How a field of an option struct is written (the checks are lft_check_opts'). */
+/* How a field of an option struct is written (the checks are lft_check_fields'). */
 enum {
     LFT_OP_TEXT = 1, /* const char *: text, cut at max_text; NULL: none */
     LFT_OP_ID,       /* const char *: exact (an id, an environment); NULL: none */
@@ -449,7 +449,7 @@ typedef struct {
     /* bits beside type and kind: the descriptor stays 40 bytes */
     unsigned visit : 14;      /* with opts (not a score's): the entries of their table
                                  to write, bit i for entry i, at least those given
-                                 (set by lft_check_opts) */
+                                 (set by lft_check_fields) */
     unsigned sampled_out : 1; /* allocate ids, count, write nothing */
     unsigned orphan : 1;      /* the header's LFT_RECF_ORPHAN: an END whose START is not
                                  in the ring (set by lft_emit) */
@@ -593,10 +593,11 @@ static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
 #define LFT_GIVEN(cond, i) ((cond) ? 1u << (i) : 0u)
 #define LFT_HAS(g, i) (((g) >> (i)) & 1u)
 
-/* e's options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE,
- * else lft_obs_opts_t; NULL is fine. Sets e->visit when they are: all of a
- * trace's fields, an observation's given ones (only those are checked). */
-static lft_err_t lft_check_opts(lft_emit_t *e, uint8_t kind)
+/* The fields of e's options for a record of kind: lft_trace_opts_t for
+ * LFT_KIND_TRACE, else lft_obs_opts_t; NULL is fine. Sets e->visit when they
+ * are: all of a trace's fields, an observation's given ones (only those are
+ * checked). Inlined in lft_check_opts. */
+static lft_err_t lft_check_fields(lft_emit_t *e, uint8_t kind)
 {
     lft_err_t err;
     if (e->opts == NULL) {
@@ -839,6 +840,30 @@ static lft_err_t lft_refuse(lft_client_t *c, lft_err_t err)
     return err;
 }
 
+/* The options of e's record, once the call's check has filled e (client,
+ * type, kind): their fields (lft_check_fields), then the rules of the record
+ * type: an UPDATE carries no time (times belong to start and end), a
+ * trace's START no name (the name is the argument; opts->name renames on
+ * update). An error is counted. Called by the holders of the descriptor
+ * after the call's check, not from it: the deepest checks (JSON) are then
+ * one frame higher. */
+static lft_err_t lft_check_opts(lft_emit_t *e)
+{
+    lft_err_t err = lft_check_fields(e, e->kind);
+    if (err == LFT_OK && e->opts != NULL) {
+        if (e->kind == LFT_KIND_TRACE) {
+            const lft_trace_opts_t *o = e->opts;
+            if ((e->type == LFT_REC_START && o->name != NULL) ||
+                (e->type == LFT_REC_UPDATE && o->timestamp_unix_us != 0)) {
+                err = LFT_ERR_ARG;
+            }
+        } else if (e->type == LFT_REC_UPDATE && ((const lft_obs_opts_t *)e->opts)->time_unix_us != 0) {
+            err = LFT_ERR_ARG;
+        }
+    }
+    return err == LFT_OK ? LFT_OK : lft_refuse(e->c, err);
+}
+
 /* Check that obs is a started, open handle of the right kind. */
 static lft_err_t lft_check_open(const lft_obs_t *obs, int want_trace)
 {
@@ -910,7 +935,8 @@ LFT_NOINLINE static lft_err_t lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
 
 /* ---------------------------------------------------------------- traces */
 
-/* lft_trace_start's checks; e has its name and options. */
+/* lft_trace_start's checks but the options' (lft_check_opts); e has its
+ * name and options. */
 LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t *client,
                                               const lft_trace_t *trace)
 {
@@ -922,14 +948,6 @@ LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t 
     }
     if (trace == NULL || e->name == NULL || lft_obs_busy(trace)) {
         return lft_refuse(client, LFT_ERR_ARG);
-    }
-    const lft_trace_opts_t *o = e->opts;
-    lft_err_t err = lft_check_opts(e, LFT_KIND_TRACE);
-    if (err == LFT_OK && o != NULL && o->name != NULL) {
-        err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(client, err);
     }
     lft_emit_new(e, client, NULL);
     e->type = LFT_REC_START;
@@ -945,6 +963,9 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
     e.opts = opts;
     lft_err_t err = lft_trace_start_check(&e, client, trace);
     if (err == LFT_OK) {
+        err = lft_check_opts(&e);
+    }
+    if (err == LFT_OK) {
         err = lft_emit(&e);
     }
     return err == LFT_OK ? lft_obs_started(trace, &e) : err;
@@ -954,8 +975,8 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
 #define LFT_OF_TRACE 0x10u /* h is a trace (else an observation) */
 #define LFT_OF_FIRST 0x20u /* the first-token UPDATE (no options) */
 
-/* lft_write_of's checks; e has its options. LFT_NOTHING: an UPDATE without
- * anything to update. */
+/* lft_write_of's checks but the options' (lft_check_opts); e has its
+ * options. LFT_NOTHING: an UPDATE without anything to update. */
 #define LFT_NOTHING 1
 LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, uint32_t how)
 {
@@ -965,17 +986,9 @@ LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, ui
         return lft_refuse(lft_obs_live_client(h), err);
     }
     lft_client_t *c = h->client;
-    err = lft_check_opts(e, h->kind);
-    if (err == LFT_OK && (how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
-        err = LFT_ERR_KIND;
-    }
-    if (err == LFT_OK && type == LFT_REC_UPDATE && e->opts != NULL &&
-        ((how & LFT_OF_TRACE) != 0 ? ((const lft_trace_opts_t *)e->opts)->timestamp_unix_us
-                                   : ((const lft_obs_opts_t *)e->opts)->time_unix_us) != 0) {
-        err = LFT_ERR_ARG; /* times belong to start and end */
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(c, err);
+    /* the first token has no options: nothing is checked before this */
+    if ((how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
+        return lft_refuse(c, LFT_ERR_KIND);
     }
     if (type == LFT_REC_UPDATE && e->opts == NULL && (how & LFT_OF_FIRST) == 0) {
         return LFT_NOTHING;
@@ -1002,7 +1015,11 @@ static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
     if (checked != LFT_OK) {
         return checked == LFT_NOTHING ? LFT_OK : (lft_err_t)checked;
     }
-    const lft_err_t err = lft_emit(&e);
+    lft_err_t err = lft_check_opts(&e);
+    if (err != LFT_OK) {
+        return err;
+    }
+    err = lft_emit(&e);
     /* an END refused by the ring ends the handle too */
     if (e.type == LFT_REC_END &&
         (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
@@ -1023,7 +1040,8 @@ lft_err_t lft_trace_end(lft_trace_t *trace, const lft_trace_opts_t *opts)
 
 /* ---------------------------------------------------------- observations */
 
-/* lft_new_general's checks; e has its type, kind, name and options. */
+/* lft_new_general's checks but the options' (lft_check_opts); e has its
+ * type, kind, name and options. */
 LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs, lft_obs_t *parent)
 {
     const int start = e->type == LFT_REC_START;
@@ -1037,12 +1055,7 @@ LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs,
     }
     lft_client_t *c = parent->client;
     if (start && (e->kind == LFT_KIND_TRACE || e->kind == LFT_KIND_EVENT)) {
-        err = LFT_ERR_KIND;
-    } else {
-        err = lft_check_opts(e, e->kind);
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(c, err);
+        return lft_refuse(c, LFT_ERR_KIND);
     }
     lft_emit_new(e, c, parent);
     return LFT_OK;
@@ -1060,6 +1073,9 @@ LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent,
     e.name = name;
     e.opts = opts;
     lft_err_t err = lft_new_check(&e, obs, parent);
+    if (err == LFT_OK) {
+        err = lft_check_opts(&e);
+    }
     if (err == LFT_OK) {
         err = lft_emit(&e);
     }
