@@ -7,9 +7,16 @@
  * written by the same function that measures it, so a record that does not
  * fit is measured exactly and written again where room was made.
  *
- * The record path runs in interrupt handlers: frames are kept small. The
- * descriptor of a call (lft_emit_t) is in the frame of the function that
- * checks the call; the writer (lft_wr_t) only in lft_write_record's.
+ * The record path runs in interrupt handlers: frames are kept small, and
+ * so is the deepest sum of them. The descriptor of a call (lft_emit_t) is in
+ * the frame of the function that holds it (lft_new_general, lft_write_of,
+ * lft_trace_start, lft_score), which calls the call's check (kept out of
+ * its frame), then lft_check_opts, then lft_emit: side by side below the
+ * descriptor, not one below another. The writer's state (lft_wr_t) is the
+ * client's (lft_client_t.wr, used only under the port lock), not a frame's;
+ * every string is written by one leaf (lft_wr_string), and lft_emit keeps
+ * few values live across its calls (the room and the record's place are
+ * the writer's).
  */
 #include <stddef.h>
 #include <string.h>
@@ -923,7 +930,8 @@ static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent
 
 /* The callers of lft_emit check the call in a function of its own, kept
  * out of their frame (which holds the descriptor): it returns LFT_OK with
- * the descriptor filled, or the error, counted. */
+ * the descriptor filled, or the error, counted. The options are then
+ * checked by lft_check_opts (also from the holder's frame). */
 
 /* Start h (not NULL) from its START record e, written or sampled out;
  * LFT_OK. Kept out of the callers' frames (its arguments take stack). */
