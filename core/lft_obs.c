@@ -7,9 +7,16 @@
  * written by the same function that measures it, so a record that does not
  * fit is measured exactly and written again where room was made.
  *
- * The record path runs in interrupt handlers: frames are kept small. The
- * descriptor of a call (lft_emit_t) is in the frame of the function that
- * checks the call; the writer (lft_wr_t) only in lft_write_record's.
+ * The record path runs in interrupt handlers: frames are kept small, and
+ * so is the deepest sum of them. The descriptor of a call (lft_emit_t) is in
+ * the frame of the function that holds it (lft_new_general, lft_write_of,
+ * lft_trace_start, lft_score), which calls the call's check (kept out of
+ * its frame), then lft_check_opts, then lft_emit: side by side below the
+ * descriptor, not one below another. The writer's state (lft_wr_t) is the
+ * client's (lft_client_t.wr, used only under the port lock), not a frame's;
+ * every string is written by one leaf (lft_wr_string), and lft_emit keeps
+ * few values live across its calls (the room and the record's place are
+ * the writer's).
  */
 #include <stddef.h>
 #include <string.h>
@@ -35,50 +42,71 @@
  * and it is written again (rare: at the end of the buffer or when the ring
  * is full).
  */
-typedef struct {
-    uint8_t *buf;       /* the record's first byte (its header) */
-    uint32_t len;       /* bytes of the record so far */
-    uint32_t room;      /* bytes writable at buf */
-    uint32_t max_text;  /* text longer than this is cut */
-    uint32_t truncated; /* values cut */
-} lft_wr_t;
+typedef struct lft_wr lft_wr_t;
+/* lft_client_t.wr:
+ *   buf        the record's first byte (its header)
+ *   len        bytes of the record so far
+ *   room       bytes writable at buf
+ *   max_text   text longer than this is cut
+ *   truncated  values cut
+ * It is the client's, not a local of lft_write_record: the record path
+ * runs in interrupt handlers, and its frames are kept small. It is used
+ * only under the port lock, which is one lock for the whole library and is
+ * never nested (lft_port.h): no two calls can write with it at once. */
 
-/* The next n bytes of the record: where to write them, or NULL when they do
- * not fit. Lengths stay far below 2^32 (each value is bounded). */
-LFT_ALWAYS_INLINE uint8_t *lft_wr_take(lft_wr_t *w, uint32_t n)
+/* Count the next n bytes of the record: 1 when they fit (the caller writes
+ * them at lft_wr_at(w, n)), 0 when they are only measured. Lengths stay far
+ * below 2^32 (each value is bounded). */
+LFT_ALWAYS_INLINE int lft_wr_take(lft_wr_t *w, uint32_t n)
 {
-    uint8_t *p = w->len + n <= w->room ? w->buf + w->len : NULL;
     w->len += n;
-    return p;
+    return w->len <= w->room;
 }
 
-static void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t n)
+/* Where the n bytes just taken (and fitting) go. */
+LFT_ALWAYS_INLINE uint8_t *lft_wr_at(const lft_wr_t *w, uint32_t n)
 {
-    uint8_t *p = lft_wr_take(w, n);
-    if (p != NULL) {
-        memcpy(p, src, n);
+    return w->buf + (w->len - n);
+}
+
+/* src, n bytes (inlined in lft_wr_string, whose memcpy is then a tail call). */
+LFT_ALWAYS_INLINE void lft_wr_bytes(lft_wr_t *w, const void *src, uint32_t n)
+{
+    if (lft_wr_take(w, n)) {
+        memcpy(lft_wr_at(w, n), src, n);
+    }
+}
+
+/* A byte. Inlined where a frame would be added to the record path's
+ * deepest leaf (lft_wr_string); called elsewhere. */
+LFT_ALWAYS_INLINE void lft_wr_put8(lft_wr_t *w, uint32_t v)
+{
+    if (lft_wr_take(w, 1)) {
+        *lft_wr_at(w, 1) = (uint8_t)v;
     }
 }
 
 static void lft_wr_u8(lft_wr_t *w, uint32_t v)
 {
-    uint8_t *p = lft_wr_take(w, 1);
-    if (p != NULL) {
-        *p = (uint8_t)v;
-    }
+    lft_wr_put8(w, v);
 }
 
-/* A varint of 32 bits (lengths, serials): measured, then written. */
-static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+/* A varint of 32 bits (lengths, serials): measured, then written. Inlined
+ * like lft_wr_put8. */
+LFT_ALWAYS_INLINE void lft_wr_put_v32(lft_wr_t *w, uint32_t v)
 {
     uint32_t n = 1;
     for (uint32_t x = v >> 7; x != 0; x >>= 7) {
         n++;
     }
-    uint8_t *p = lft_wr_take(w, n);
-    if (p != NULL) {
-        (void)lft_varint_put32(p, v);
+    if (lft_wr_take(w, n)) {
+        (void)lft_varint_put32(lft_wr_at(w, n), v);
     }
+}
+
+static void lft_wr_v32(lft_wr_t *w, uint32_t v)
+{
+    lft_wr_put_v32(w, v);
 }
 
 /* A varint of 64 bits: the bytes above 32 bits first, then the 32-bit loop. */
@@ -94,60 +122,65 @@ static void lft_wr_v(lft_wr_t *w, uint64_t v)
 /* The fixed-width integers of the body prefix (lft_record.h). */
 static void lft_wr_u32(lft_wr_t *w, uint32_t v)
 {
-    uint8_t *p = lft_wr_take(w, 4);
-    if (p != NULL) {
-        lft_u32_put(p, v);
+    if (lft_wr_take(w, 4)) {
+        lft_u32_put(lft_wr_at(w, 4), v);
     }
 }
 
 static void lft_wr_i64(lft_wr_t *w, int64_t v)
 {
-    uint8_t *p = lft_wr_take(w, 8);
-    if (p != NULL) {
-        lft_i64_put(p, v);
+    if (lft_wr_take(w, 8)) {
+        lft_i64_put(lft_wr_at(w, 8), v);
     }
 }
 
 /* IEEE-754 little-endian. */
 static void lft_wr_f64(lft_wr_t *w, double d)
 {
-    uint8_t *p = lft_wr_take(w, 8);
-    if (p != NULL) {
-        lft_f64_put(p, d);
+    if (lft_wr_take(w, 8)) {
+        lft_f64_put(lft_wr_at(w, 8), d);
     }
 }
 
 /* Exact strings (ids, keys; validated beforehand) are never cut. */
 #define LFT_EXACT UINT32_MAX
 
-/* s, len bytes, as a length-prefixed string, cut at max bytes with the
- * visible marker when longer. */
-static void lft_wr_string(lft_wr_t *w, const char *s, size_t len, uint32_t max)
+/* lft_wr_string's how: the tag byte, or with these flags. */
+#define LFT_WR_UNTAGGED 0x100u /* no tag byte (a list element's value) */
+#define LFT_WR_CUT 0x200u      /* text: cut at max_text with the visible marker when
+                                  longer; else exact (ids, keys; validated beforehand),
+                                  never cut */
+
+/* The string s, len bytes (LFT_NUL: NUL-terminated), after its tag byte
+ * (how: LFT_WR_*), length-prefixed; nothing when s is NULL (an absent
+ * field). One frame for every string: the record path's deepest leaf. */
+static void lft_wr_string(lft_wr_t *w, uint32_t how, const char *s, size_t len)
 {
+    if (s == NULL) {
+        return;
+    }
+    if (len == LFT_NUL) {
+        len = strlen(s);
+    }
+    if ((how & LFT_WR_UNTAGGED) == 0) {
+        lft_wr_put8(w, how & 0xFFu);
+    }
+    const uint32_t max = (how & LFT_WR_CUT) != 0 ? w->max_text : LFT_EXACT;
     if (len <= max) {
-        lft_wr_v32(w, (uint32_t)len);
+        lft_wr_put_v32(w, (uint32_t)len);
         lft_wr_bytes(w, s, (uint32_t)len);
         return;
     }
     const uint32_t keep = (uint32_t)lft_utf8_boundary(s, len, max - LFT_MARKER_LEN);
-    lft_wr_v32(w, keep + LFT_MARKER_LEN);
+    lft_wr_put_v32(w, keep + LFT_MARKER_LEN);
     lft_wr_bytes(w, s, keep);
     lft_wr_bytes(w, LFT_TRUNCATION_MARKER, LFT_MARKER_LEN);
     w->truncated++;
 }
 
-/* A tagged string s when given: exact (max LFT_EXACT) or text (max_text). */
-static void lft_wr_tagged(lft_wr_t *w, uint32_t tag, const char *s, uint32_t max)
-{
-    if (s != NULL) {
-        lft_wr_u8(w, tag);
-        lft_wr_string(w, s, strlen(s), max);
-    }
-}
-
 /* ------------------------------------------------------- option tables */
 
-/* How a field of an option struct is written (the checks are lft_check_opts'). */
+/* How a field of an option struct is written (the checks are lft_check_fields'). */
 enum {
     LFT_OP_TEXT = 1, /* const char *: text, cut at max_text; NULL: none */
     LFT_OP_ID,       /* const char *: exact (an id, an environment); NULL: none */
@@ -266,23 +299,46 @@ static const char *lft_opt_str(const uint8_t *p)
 
 /* ------------------------------------------------------- field writers */
 
+/* The size of an element of a list (op LFT_OP_KVS, ...). */
+static size_t lft_list_size(uint32_t op)
+{
+    switch (op) {
+    case LFT_OP_KVS:
+        return sizeof(lft_kv_t);
+    case LFT_OP_USAGE:
+        return sizeof(lft_usage_t);
+    case LFT_OP_COST:
+        return sizeof(lft_cost_t);
+    default: /* LFT_OP_TAGS */
+        return sizeof(const char *);
+    }
+}
+
 /* The n elements of list field f. A record that is already larger than any
- * can be stops early (it is refused as too large), so len never overflows. */
+ * can be stops early (it is refused as too large), so len never overflows.
+ * The elements are walked by address (fewer registers live across the
+ * calls); each starts with its key (a const char *, or the element itself
+ * for tags). */
 static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_t *f)
 {
-    const uint32_t op = f->op;
-    for (size_t i = 0; i < n && w->len <= LFT_RECORD_MAX; i++) {
-        const lft_kv_t *kv = op == LFT_OP_KVS ? (const lft_kv_t *)list + i : NULL;
-        lft_wr_tagged(w, kv != NULL ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
-                      lft_list_key(list, op, i), LFT_EXACT);
-        if (op == LFT_OP_USAGE) {
-            lft_wr_v(w, ((const lft_usage_t *)list)[i].count);
-        } else if (op == LFT_OP_COST) {
-            lft_wr_f64(w, ((const lft_cost_t *)list)[i].usd);
-        } else if (kv != NULL) {
+    const uint8_t *el = list;
+    const uint8_t *const end = el + n * lft_list_size(f->op);
+    for (; el != end && w->len <= LFT_RECORD_MAX; el += lft_list_size(f->op)) {
+        const uint32_t op = f->op;
+        const lft_kv_t *const kv = (const lft_kv_t *)(const void *)el; /* when op is KVS */
+        lft_wr_string(w, op == LFT_OP_KVS ? f->tag + (uint32_t)kv->type - LFT_VAL_STRING : f->tag,
+                      *(const char *const *)(const void *)el, LFT_NUL);
+        switch (op) {
+        case LFT_OP_USAGE:
+            lft_wr_v(w, ((const lft_usage_t *)(const void *)el)->count);
+            break;
+        case LFT_OP_COST:
+            lft_wr_f64(w, ((const lft_cost_t *)(const void *)el)->usd);
+            break;
+        case LFT_OP_KVS:
             switch (kv->type) {
             case LFT_VAL_STRING:
-                lft_wr_string(w, kv->v.s, strlen(kv->v.s), w->max_text);
+                lft_wr_string(w, LFT_WR_UNTAGGED | LFT_WR_CUT, kv->v.s, LFT_NUL);
                 break;
             case LFT_VAL_INT:
                 lft_wr_v(w, lft_zigzag_enc(kv->v.i));
@@ -294,6 +350,9 @@ static void lft_wr_list(lft_wr_t *w, const void *list, size_t n, const lft_optf_
                 lft_wr_u8(w, kv->v.b ? 1u : 0u);
                 break;
             }
+            break;
+        default: /* LFT_OP_TAGS: the key only */
+            break;
         }
     }
 }
@@ -312,14 +371,15 @@ static void lft_wr_opts(lft_wr_t *w, const void *opts, const lft_optf_t *f, uint
         switch (f->op) {
         case LFT_OP_TEXT:
         case LFT_OP_ID:
-            lft_wr_tagged(w, f->tag, lft_opt_str(p), f->op == LFT_OP_TEXT ? w->max_text : LFT_EXACT);
+            lft_wr_string(w, f->tag | (f->op == LFT_OP_TEXT ? LFT_WR_CUT : 0u), lft_opt_str(p), LFT_NUL);
             continue;
         case LFT_OP_CONTENT: { /* JSON that would be cut is kept as (cut) text */
             const lft_content_t *c = (const lft_content_t *)(const void *)p;
             if (c->type != LFT_CONTENT_NONE) {
                 const size_t len = lft_text_len(c->ptr, c->len);
-                lft_wr_u8(w, f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u));
-                lft_wr_string(w, c->ptr, len, w->max_text);
+                lft_wr_string(w, (f->tag + (c->type == LFT_CONTENT_JSON && len <= w->max_text ? 1u : 0u)) |
+                                     LFT_WR_CUT,
+                              c->ptr, len);
             }
             continue;
         }
@@ -357,18 +417,18 @@ static void lft_wr_score(lft_wr_t *w, const lft_score_t *s)
     if (type == LFT_SCORE_UNSET) {
         type = s->string_value != NULL ? LFT_SCORE_CATEGORICAL : LFT_SCORE_NUMERIC;
     }
-    lft_wr_tagged(w, LFT_F_NAME, s->name, LFT_EXACT);
+    lft_wr_string(w, LFT_F_NAME, s->name, LFT_NUL);
     lft_wr_u8(w, LFT_F_SCORE_TYPE);
     lft_wr_u8(w, (uint32_t)type);
     if (type == LFT_SCORE_CATEGORICAL) {
-        lft_wr_tagged(w, LFT_F_SCORE_STRING, s->string_value, w->max_text);
+        lft_wr_string(w, LFT_F_SCORE_STRING | LFT_WR_CUT, s->string_value, LFT_NUL);
     } else {
         lft_wr_u8(w, LFT_F_SCORE_VALUE);
         lft_wr_f64(w, s->value);
     }
-    lft_wr_tagged(w, LFT_F_COMMENT, s->comment, w->max_text);
-    lft_wr_tagged(w, LFT_F_SCORE_ID, s->id, LFT_EXACT);
-    lft_wr_tagged(w, LFT_F_SESSION_ID, s->session_id, LFT_EXACT);
+    lft_wr_string(w, LFT_F_COMMENT | LFT_WR_CUT, s->comment, LFT_NUL);
+    lft_wr_string(w, LFT_F_SCORE_ID, s->id, LFT_NUL);
+    lft_wr_string(w, LFT_F_SESSION_ID, s->session_id, LFT_NUL);
 }
 
 /* ------------------------------------------------------- descriptor */
@@ -396,7 +456,7 @@ typedef struct {
     /* bits beside type and kind: the descriptor stays 40 bytes */
     unsigned visit : 14;      /* with opts (not a score's): the entries of their table
                                  to write, bit i for entry i, at least those given
-                                 (set by lft_check_opts) */
+                                 (set by lft_check_fields) */
     unsigned sampled_out : 1; /* allocate ids, count, write nothing */
     unsigned orphan : 1;      /* the header's LFT_RECF_ORPHAN: an END whose START is not
                                  in the ring (set by lft_emit) */
@@ -540,10 +600,11 @@ static lft_err_t lft_check_trace_opts(const lft_trace_opts_t *o)
 #define LFT_GIVEN(cond, i) ((cond) ? 1u << (i) : 0u)
 #define LFT_HAS(g, i) (((g) >> (i)) & 1u)
 
-/* e's options for a record of kind: lft_trace_opts_t for LFT_KIND_TRACE,
- * else lft_obs_opts_t; NULL is fine. Sets e->visit when they are: all of a
- * trace's fields, an observation's given ones (only those are checked). */
-static lft_err_t lft_check_opts(lft_emit_t *e, uint8_t kind)
+/* The fields of e's options for a record of kind: lft_trace_opts_t for
+ * LFT_KIND_TRACE, else lft_obs_opts_t; NULL is fine. Sets e->visit when they
+ * are: all of a trace's fields, an observation's given ones (only those are
+ * checked). Inlined in lft_check_opts. */
+static lft_err_t lft_check_fields(lft_emit_t *e, uint8_t kind)
 {
     lft_err_t err;
     if (e->opts == NULL) {
@@ -627,47 +688,44 @@ static lft_err_t lft_check_opts(lft_emit_t *e, uint8_t kind)
 /* ---------------------------------------------------------------- records */
 
 /* Write e's record at buf (room bytes writable) and return its length: it
- * is complete when that is at most room, and its cut values are counted
- * then (a complete record is always kept). The header is lft_emit's. */
+ * is complete when that is at most room (then its cut values are
+ * e->c->wr.truncated). The header is lft_emit's. */
 static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t room)
 {
-    lft_wr_t w;
-    w.buf = buf;
-    w.len = LFT_REC_HDR;
-    w.room = room;
-    w.max_text = e->c->cfg.max_field_bytes;
-    w.truncated = 0;
+    lft_wr_t *const w = &e->c->wr;
+    w->buf = buf;
+    w->len = LFT_REC_HDR;
+    w->room = room;
+    w->max_text = e->c->cfg.max_field_bytes;
+    w->truncated = 0;
     /* the body prefix (lft_record.h) */
-    lft_wr_u32(&w, e->serial);
+    lft_wr_u32(w, e->serial);
     if (e->type == LFT_REC_UPDATE) {
-        lft_wr_u32(&w, e->by.seq);
+        lft_wr_u32(w, e->by.seq);
     } else {
         if (e->type != LFT_REC_END) { /* START, EVENT: parent, trace; SCORE: trace, observation */
-            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
-            lft_wr_u32(&w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
+            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
+            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
         }
-        lft_wr_i64(&w, e->time);
+        lft_wr_i64(w, e->time);
         if (e->orphan) {
-            lft_wr_u32(&w, e->parent);
-            lft_wr_u32(&w, e->trace);
+            lft_wr_u32(w, e->parent);
+            lft_wr_u32(w, e->trace);
         }
     }
-    lft_wr_tagged(&w, LFT_F_NAME, e->name, w.max_text);
+    lft_wr_string(w, LFT_F_NAME | LFT_WR_CUT, e->name, LFT_NUL);
     if (e->opts == NULL) {
         if (e->type == LFT_REC_UPDATE) {
-            lft_wr_u8(&w, LFT_F_COMPLETION_START);
-            lft_wr_v(&w, lft_zigzag_enc(e->time));
+            lft_wr_u8(w, LFT_F_COMPLETION_START);
+            lft_wr_v(w, lft_zigzag_enc(e->time));
         }
     } else if (e->type == LFT_REC_SCORE) {
-        lft_wr_score(&w, e->opts);
+        lft_wr_score(w, e->opts);
     } else {
-        lft_wr_opts(&w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields,
+        lft_wr_opts(w, e->opts, e->kind == LFT_KIND_TRACE ? lft_trace_fields : lft_obs_fields,
                     e->visit);
     }
-    if (w.len <= w.room) {
-        e->c->stats.truncated += w.truncated;
-    }
-    return w.len;
+    return w->len;
 }
 
 /*
@@ -685,7 +743,6 @@ static lft_err_t lft_emit(lft_emit_t *e)
 {
     lft_client_t *const c = e->c;
     lft_err_t err = LFT_OK;
-    uint32_t idx, pos;
     e->time = lft_client_now(c);
     const uint32_t st = lft_port_lock();
     if (e->serial == 0) {
@@ -709,17 +766,19 @@ static lft_err_t lft_emit(lft_emit_t *e)
         start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         e->orphan = start == NULL;
     }
-    const uint32_t room = lft_ring_room(c);
-    idx = c->head;
-    const uint32_t len = lft_write_record(e, c->buf + idx, room);
-    if (len <= room) {
-        pos = lft_ring_commit(c, len);
+    /* What stays live across the calls is kept few (the frame small): the
+     * room and the record's place are the writer's (c->wr.room, .buf). */
+    uint32_t len = lft_write_record(e, c->buf + c->head, lft_ring_room(c));
+    if (len <= c->wr.room) {
+        (void)lft_ring_commit(c, len);
     } else if (len > LFT_RECORD_MAX || len > c->cap) {
         err = LFT_ERR_TOO_LARGE;
     } else {
-        err = lft_ring_alloc(c, len, &idx, &pos);
-        if (err == LFT_OK) {
+        const uint32_t idx = lft_ring_alloc(c, len);
+        if (idx != LFT_RING_NONE) {
             (void)lft_write_record(e, c->buf + idx, len);
+        } else {
+            err = LFT_ERR_RING_FULL;
         }
         /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
          * find the START again (if it was found). */
@@ -728,14 +787,16 @@ static lft_err_t lft_emit(lft_emit_t *e)
         }
     }
     if (err == LFT_OK) {
-        lft_rec_hdr_put(c->buf + idx, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu),
+        len = c->wr.len;
+        lft_rec_hdr_put(c->wr.buf, len, ((uint32_t)e->type << 4) | (e->kind & 0x0Fu),
                         e->orphan ? LFT_RECF_ORPHAN : 0u);
+        c->stats.truncated += c->wr.truncated; /* a complete record is always kept */
         c->stats.recorded++;
         c->stats.pending_records++;
         if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
             c->stats.completed++;
         }
-        e->by.pos = pos;
+        e->by.pos = c->head_abs - len; /* the newest bytes */
     } else if (err == LFT_ERR_RING_FULL) {
         c->stats.dropped_ring_full++;
     } else {
@@ -784,6 +845,30 @@ static lft_err_t lft_refuse(lft_client_t *c, lft_err_t err)
 {
     lft_client_count_error(c, err);
     return err;
+}
+
+/* The options of e's record, once the call's check has filled e (client,
+ * type, kind): their fields (lft_check_fields), then the rules of the record
+ * type: an UPDATE carries no time (times belong to start and end), a
+ * trace's START no name (the name is the argument; opts->name renames on
+ * update). An error is counted. Called by the holders of the descriptor
+ * after the call's check, not from it: the deepest checks (JSON) are then
+ * one frame higher. */
+static lft_err_t lft_check_opts(lft_emit_t *e)
+{
+    lft_err_t err = lft_check_fields(e, e->kind);
+    if (err == LFT_OK && e->opts != NULL) {
+        if (e->kind == LFT_KIND_TRACE) {
+            const lft_trace_opts_t *o = e->opts;
+            if ((e->type == LFT_REC_START && o->name != NULL) ||
+                (e->type == LFT_REC_UPDATE && o->timestamp_unix_us != 0)) {
+                err = LFT_ERR_ARG;
+            }
+        } else if (e->type == LFT_REC_UPDATE && ((const lft_obs_opts_t *)e->opts)->time_unix_us != 0) {
+            err = LFT_ERR_ARG;
+        }
+    }
+    return err == LFT_OK ? LFT_OK : lft_refuse(e->c, err);
 }
 
 /* Check that obs is a started, open handle of the right kind. */
@@ -845,7 +930,8 @@ static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent
 
 /* The callers of lft_emit check the call in a function of its own, kept
  * out of their frame (which holds the descriptor): it returns LFT_OK with
- * the descriptor filled, or the error, counted. */
+ * the descriptor filled, or the error, counted. The options are then
+ * checked by lft_check_opts (also from the holder's frame). */
 
 /* Start h (not NULL) from its START record e, written or sampled out;
  * LFT_OK. Kept out of the callers' frames (its arguments take stack). */
@@ -857,7 +943,8 @@ LFT_NOINLINE static lft_err_t lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
 
 /* ---------------------------------------------------------------- traces */
 
-/* lft_trace_start's checks; e has its name and options. */
+/* lft_trace_start's checks but the options' (lft_check_opts); e has its
+ * name and options. */
 LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t *client,
                                               const lft_trace_t *trace)
 {
@@ -869,14 +956,6 @@ LFT_NOINLINE static lft_err_t lft_trace_start_check(lft_emit_t *e, lft_client_t 
     }
     if (trace == NULL || e->name == NULL || lft_obs_busy(trace)) {
         return lft_refuse(client, LFT_ERR_ARG);
-    }
-    const lft_trace_opts_t *o = e->opts;
-    lft_err_t err = lft_check_opts(e, LFT_KIND_TRACE);
-    if (err == LFT_OK && o != NULL && o->name != NULL) {
-        err = LFT_ERR_ARG; /* the name is the argument; opts->name renames on update */
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(client, err);
     }
     lft_emit_new(e, client, NULL);
     e->type = LFT_REC_START;
@@ -892,6 +971,9 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
     e.opts = opts;
     lft_err_t err = lft_trace_start_check(&e, client, trace);
     if (err == LFT_OK) {
+        err = lft_check_opts(&e);
+    }
+    if (err == LFT_OK) {
         err = lft_emit(&e);
     }
     return err == LFT_OK ? lft_obs_started(trace, &e) : err;
@@ -901,8 +983,8 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
 #define LFT_OF_TRACE 0x10u /* h is a trace (else an observation) */
 #define LFT_OF_FIRST 0x20u /* the first-token UPDATE (no options) */
 
-/* lft_write_of's checks; e has its options. LFT_NOTHING: an UPDATE without
- * anything to update. */
+/* lft_write_of's checks but the options' (lft_check_opts); e has its
+ * options. LFT_NOTHING: an UPDATE without anything to update. */
 #define LFT_NOTHING 1
 LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, uint32_t how)
 {
@@ -912,17 +994,9 @@ LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, ui
         return lft_refuse(lft_obs_live_client(h), err);
     }
     lft_client_t *c = h->client;
-    err = lft_check_opts(e, h->kind);
-    if (err == LFT_OK && (how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
-        err = LFT_ERR_KIND;
-    }
-    if (err == LFT_OK && type == LFT_REC_UPDATE && e->opts != NULL &&
-        ((how & LFT_OF_TRACE) != 0 ? ((const lft_trace_opts_t *)e->opts)->timestamp_unix_us
-                                   : ((const lft_obs_opts_t *)e->opts)->time_unix_us) != 0) {
-        err = LFT_ERR_ARG; /* times belong to start and end */
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(c, err);
+    /* the first token has no options: nothing is checked before this */
+    if ((how & LFT_OF_FIRST) != 0 && !lft_kind_is_generation_like(h->kind)) {
+        return lft_refuse(c, LFT_ERR_KIND);
     }
     if (type == LFT_REC_UPDATE && e->opts == NULL && (how & LFT_OF_FIRST) == 0) {
         return LFT_NOTHING;
@@ -949,7 +1023,11 @@ static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
     if (checked != LFT_OK) {
         return checked == LFT_NOTHING ? LFT_OK : (lft_err_t)checked;
     }
-    const lft_err_t err = lft_emit(&e);
+    lft_err_t err = lft_check_opts(&e);
+    if (err != LFT_OK) {
+        return err;
+    }
+    err = lft_emit(&e);
     /* an END refused by the ring ends the handle too */
     if (e.type == LFT_REC_END &&
         (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {
@@ -970,7 +1048,8 @@ lft_err_t lft_trace_end(lft_trace_t *trace, const lft_trace_opts_t *opts)
 
 /* ---------------------------------------------------------- observations */
 
-/* lft_new_general's checks; e has its type, kind, name and options. */
+/* lft_new_general's checks but the options' (lft_check_opts); e has its
+ * type, kind, name and options. */
 LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs, lft_obs_t *parent)
 {
     const int start = e->type == LFT_REC_START;
@@ -984,12 +1063,7 @@ LFT_NOINLINE static lft_err_t lft_new_check(lft_emit_t *e, const lft_obs_t *obs,
     }
     lft_client_t *c = parent->client;
     if (start && (e->kind == LFT_KIND_TRACE || e->kind == LFT_KIND_EVENT)) {
-        err = LFT_ERR_KIND;
-    } else {
-        err = lft_check_opts(e, e->kind);
-    }
-    if (err != LFT_OK) {
-        return lft_refuse(c, err);
+        return lft_refuse(c, LFT_ERR_KIND);
     }
     lft_emit_new(e, c, parent);
     return LFT_OK;
@@ -1007,6 +1081,9 @@ LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent,
     e.name = name;
     e.opts = opts;
     lft_err_t err = lft_new_check(&e, obs, parent);
+    if (err == LFT_OK) {
+        err = lft_check_opts(&e);
+    }
     if (err == LFT_OK) {
         err = lft_emit(&e);
     }

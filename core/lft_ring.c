@@ -45,22 +45,23 @@ static void lft_ring_pad(lft_client_t *c, uint32_t idx, uint32_t n)
     }
 }
 
-/* Allocate n (<= LFT_RECORD_MAX) contiguous bytes without freeing anything. */
-static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos)
+/* Allocate n (<= LFT_RECORD_MAX) contiguous bytes without freeing anything:
+ * their index, or LFT_RING_NONE (as lft_ring_alloc). */
+static uint32_t lft_ring_try_alloc(lft_client_t *c, uint32_t n)
 {
     const uint32_t room = lft_ring_room(c);
     if (n > room) {
         /* room is then not capped: it ends at the tail or the buffer's end */
         if (c->used == c->cap || c->head < c->tail || n > c->tail) {
-            return 0;
+            return LFT_RING_NONE;
         }
         /* wrap: the rest of the buffer becomes a pad (or a short gap) */
         lft_ring_pad(c, c->head, room);
         (void)lft_ring_commit(c, room);
     }
-    *idx = c->head;
-    *pos = lft_ring_commit(c, n);
-    return 1;
+    const uint32_t idx = c->head;
+    (void)lft_ring_commit(c, n);
+    return idx;
 }
 
 /*
@@ -78,11 +79,11 @@ static int lft_ring_try_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32
  */
 static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
 {
-    uint32_t idx, pos;
     const uint32_t from = c->tail;
     lft_ring_note_high_water(c);
     const uint32_t high_water = c->stats.ring_high_water;
-    if (lft_ring_try_alloc(c, len, &idx, &pos)) {
+    const uint32_t idx = lft_ring_try_alloc(c, len);
+    if (idx != LFT_RING_NONE) {
         memcpy(c->buf + idx, c->buf + from, len);
         c->buf[idx + 3] |= LFT_RECF_MOVED;
         lft_ring_advance_tail(c, len);
@@ -190,7 +191,7 @@ int lft_ring_free_idle(lft_client_t *c)
  * record of an open observation to the head (always possible); otherwise
  * (a pending record of an ended observation) free it when drop_pending
  * (LFT_DROP_OLDEST), counting it as overwritten, or report BLOCKED. */
-static lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
+LFT_NOINLINE static lft_ring_step_t lft_ring_reclaim_step(lft_client_t *c, int drop_pending)
 {
     if (c->used == 0) {
         return LFT_STEP_EMPTY;
@@ -260,42 +261,43 @@ lft_ring_step_t lft_ring_reclaim_released(lft_client_t *c, uint32_t *run_end)
     return LFT_STEP_MOVED;
 }
 
-/* Can LFT_DROP_OLDEST make need more free bytes? Counts the bytes of
+/* Can LFT_DROP_OLDEST make need (> 0) more free bytes? Counts the bytes of
  * everything but open observations (gaps, pads, released records, pending
- * records of ended ones) from the tail, stopping once need is reached. */
-static int lft_ring_can_drop(lft_client_t *c, uint32_t need)
+ * records of ended ones) from the tail, stopping once need is reached (need
+ * counts down: fewer values live across the calls). */
+LFT_NOINLINE static int lft_ring_can_drop(lft_client_t *c, uint32_t need)
 {
     uint32_t pos = c->tail_abs;
-    uint32_t n = 0;
-    while (n < need && pos != c->head_abs) {
+    while (pos != c->head_abs) {
         const uint32_t at = pos;
         const uint8_t *p = lft_ring_at(c, &pos);
-        if (p == NULL) {
-            n += pos - at;
-            continue;
+        uint32_t freeable = pos - at; /* a gap */
+        if (p != NULL) {
+            pos += lft_u16_get(p);
+            freeable = lft_ring_is_open(c, p) ? 0u : pos - at;
         }
-        const uint32_t len = lft_u16_get(p);
-        if (!lft_ring_is_open(c, p)) {
-            n += len;
+        if (freeable >= need) {
+            return 1;
         }
-        pos += len;
+        need -= freeable;
     }
-    return n >= need;
+    return 0;
 }
 
-lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos)
+uint32_t lft_ring_alloc(lft_client_t *c, uint32_t n)
 {
-    if (lft_ring_try_alloc(c, n, idx, pos)) {
-        return LFT_OK;
+    uint32_t idx = lft_ring_try_alloc(c, n);
+    if (idx != LFT_RING_NONE) {
+        return idx;
     }
     if (c->cfg.drop_policy != LFT_DROP_OLDEST || c->reading == LFT_READING_OPEN) {
-        return LFT_ERR_RING_FULL;
+        return LFT_RING_NONE;
     }
     /* A ring holding (almost) only open observations refuses at once:
      * moving them around would not free anything. */
     const uint32_t free_bytes = c->cap - c->used;
     if (n > free_bytes && !lft_ring_can_drop(c, n - free_bytes)) {
-        return LFT_ERR_RING_FULL;
+        return LFT_RING_NONE;
     }
     /* Each step frees or moves the tail record; stop once every record that
      * was in the ring at the start has been visited, so fragmentation costs
@@ -303,12 +305,12 @@ lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *p
     const uint32_t stop = c->head_abs;
     do {
         if ((int32_t)(c->tail_abs - stop) >= 0) {
-            return LFT_ERR_RING_FULL;
+            return LFT_RING_NONE;
         }
         lft_ring_step_t step = lft_ring_reclaim_step(c, 1);
         if (step == LFT_STEP_EMPTY || step == LFT_STEP_BLOCKED) {
-            return LFT_ERR_RING_FULL;
+            return LFT_RING_NONE;
         }
-    } while (!lft_ring_try_alloc(c, n, idx, pos));
-    return LFT_OK;
+    } while ((idx = lft_ring_try_alloc(c, n)) == LFT_RING_NONE);
+    return idx;
 }

@@ -90,16 +90,19 @@ LFT_ALWAYS_INLINE void lft_ring_note_high_water(lft_client_t *c)
     }
 }
 
+/* lft_ring_alloc's "no room": not an index (indexes are below cap < 2^31). */
+#define LFT_RING_NONE UINT32_MAX
+
 /*
  * Allocate n contiguous bytes (n >= LFT_REC_HDR, n <= cap) at the head,
- * applying the drop policy when the ring is full. On success sets *idx
- * (index) and *pos (absolute position) and returns LFT_OK; the caller writes
- * the record. Returns LFT_ERR_RING_FULL when no room can be made: always
+ * applying the drop policy when the ring is full. On success returns their
+ * index (their absolute position is then head_abs - n); the caller writes
+ * the record. Returns LFT_RING_NONE when no room can be made: always
  * under LFT_DROP_NEWEST or while a reader is open; under LFT_DROP_OLDEST
  * when the records that are not open observations' are too few to free n
  * bytes (then nothing is dropped) or fragmentation defeats one lap.
  */
-lft_err_t lft_ring_alloc(lft_client_t *c, uint32_t n, uint32_t *idx, uint32_t *pos);
+uint32_t lft_ring_alloc(lft_client_t *c, uint32_t n);
 
 /* One reclaim step of lft_reader_end (nothing is dropped): free a gap, pad
  * or released record at the tail; move a record of an open observation to

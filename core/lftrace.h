@@ -240,6 +240,12 @@ typedef struct lft_client {
     uint64_t epoch_mono_us;      /* monotonic time at init: records store offsets from it */
     uint64_t wall_at_epoch_us;   /* Unix time at epoch_mono_us; 0 = unknown */
     lft_stats_t stats;
+    /* scratch of the record writer (lft_obs.c): used only while the port
+     * lock is held, never across calls */
+    struct lft_wr {
+        uint8_t *buf;
+        uint32_t len, room, max_text, truncated;
+    } wr;
 } lft_client_t;
 
 /*

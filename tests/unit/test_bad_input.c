@@ -441,6 +441,9 @@ static const bad_t table[] = {
     INV("trace end timestamp before 2020", trace_end_tr, TO(.timestamp_unix_us = 5), LFT_ERR_ARG),
     INV("time on an update", span_update, OO(.time_unix_us = 1700000000000000ull), LFT_ERR_ARG),
     INV("timestamp on a trace update", trace_update_tr, TO(.timestamp_unix_us = 1700000000000000ull), LFT_ERR_ARG),
+    /* the rules of the record type come after the fields' own */
+    INV("time on an update with a model on a span", span_update, OO(.time_unix_us = 1700000000000000ull, .model = "m"), LFT_ERR_KIND),
+    INV("timestamp on a trace update with a long user id", trace_update_tr, TO(.timestamp_unix_us = 1700000000000000ull, .user_id = id201), LFT_ERR_TOO_LONG),
     INV("level 5", span_update, OO(.level = (lft_level_t)5), LFT_ERR_ARG),
     INV("level -1", event_sp, OO(.level = (lft_level_t)-1), LFT_ERR_ARG),
     INV("environment upper case", trace_update_tr, TO(.environment = "Prod"), LFT_ERR_ARG),
@@ -461,6 +464,7 @@ static const bad_t table[] = {
     INV("NULL tags array, count 1", trace_update_tr, TO(.tags = NULL, .tags_count = 1), LFT_ERR_ARG),
     INV("empty tag", trace_start_cl, TO(.tags = tags_empty, .tags_count = 1), LFT_ERR_ARG),
     INV("trace start with opts name", trace_start_cl, TO(.name = "n"), LFT_ERR_ARG),
+    INV("trace start with opts name and a long user id", trace_start_cl, TO(.name = "n", .user_id = id201), LFT_ERR_TOO_LONG),
 
     /* scores */
     INV("score without target", score_cl, SC(.name = "s", .value = 1.0), LFT_ERR_ARG),
