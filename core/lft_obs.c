@@ -299,6 +299,10 @@ static const char *lft_opt_str(const uint8_t *p)
 
 /* ------------------------------------------------------- field writers */
 
+/* lft_wr_list reads each element's key as its first member. */
+typedef char lft_list_keys_first[(offsetof(lft_kv_t, key) == 0 && offsetof(lft_usage_t, key) == 0 &&
+                                  offsetof(lft_cost_t, key) == 0) ? 1 : -1];
+
 /* The size of an element of a list (op LFT_OP_KVS, ...). */
 static size_t lft_list_size(uint32_t op)
 {
