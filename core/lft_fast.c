@@ -147,23 +147,15 @@ int lft_fast_end(lft_obs_t *obs)
     const uint32_t serial = obs->serial;
     int done = LFT_FAST_NO;
     const uint32_t st = lft_port_lock();
-    if (lft_ring_room_raw(c) >= LFT_FAST_END_LEN && lft_ring_contains(c, hint)) {
-        const uint32_t idx = lft_ring_index(c, hint);
-        uint8_t *const s = c->buf + idx;
-        /* the START is still at its hint: a pending START of serial there
-         * (its header and serial inside the buffer and the ring; a stale
-         * hint is rejected as lft_ring_find_start's walk would: by the
-         * type and the serial, see its residual-risk note) */
-        if (c->cap - idx >= LFT_REC_HDR + 4u && c->head_abs - hint >= LFT_REC_HDR + 4u &&
-            (s[2] >> 4) == LFT_REC_START && (s[3] & LFT_RECF_DONE) == 0 &&
-            lft_record_serial(s) == serial) {
-            uint8_t *const p = c->buf + c->head;
-            lft_u32_put(p + LFT_REC_HDR, serial);
-            lft_i64_put(p + LFT_REC_HDR + 4u, lft_client_now(c));
-            (void)lft_fast_commit(c, p, LFT_FAST_END_LEN, ((uint32_t)LFT_REC_END << 4) | obs->kind);
-            s[3] |= LFT_RECF_ENDED;
-            done = LFT_OK;
-        }
+    uint8_t *s;
+    if (lft_ring_room_raw(c) >= LFT_FAST_END_LEN &&
+        (s = lft_ring_start_at(c, hint, serial)) != NULL) { /* still at its hint */
+        uint8_t *const p = c->buf + c->head;
+        lft_u32_put(p + LFT_REC_HDR, serial);
+        lft_i64_put(p + LFT_REC_HDR + 4u, lft_client_now(c));
+        (void)lft_fast_commit(c, p, LFT_FAST_END_LEN, ((uint32_t)LFT_REC_END << 4) | obs->kind);
+        s[3] |= LFT_RECF_ENDED;
+        done = LFT_OK;
     }
     lft_port_unlock(st);
     if (done == LFT_OK) {

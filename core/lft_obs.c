@@ -447,13 +447,16 @@ typedef struct {
                              lft_obs_opts_t; may be NULL. An UPDATE without options
                              is a first token (its completion start is the time). */
     uint32_t serial;      /* 0: allocate one (lft_emit sets it) */
-    uint32_t parent;
+    union {               /* by record type */
+        uint32_t parent;      /* START, EVENT; END: written when orphan */
+        uint32_t seq;         /* UPDATE: set by lft_emit */
+    } up;
     uint32_t trace;       /* set to the new serial by a trace's START */
     union {               /* by record type */
         uint32_t observation; /* SCORE */
-        uint32_t start_hint;  /* END: where the START record was */
-        uint32_t seq;         /* UPDATE: set by lft_emit */
-        uint32_t pos;         /* after lft_emit: the record's absolute position (0: none) */
+        uint32_t start_hint;  /* END, UPDATE: where the START record was (lft_emit
+                                 sets it to where it is when it is in the ring) */
+        uint32_t pos;         /* START, after lft_emit: the record's absolute position */
     } by;
     uint8_t type;         /* lft_rec_type_t */
     uint8_t kind;
@@ -705,15 +708,16 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
     /* the body prefix (lft_record.h) */
     lft_wr_u32(w, e->serial);
     if (e->type == LFT_REC_UPDATE) {
-        lft_wr_u32(w, e->by.seq);
+        lft_wr_u32(w, e->up.seq);
+        lft_wr_u32(w, e->by.start_hint);
     } else {
         if (e->type != LFT_REC_END) { /* START, EVENT: parent, trace; SCORE: trace, observation */
-            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->trace : e->parent);
+            lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->trace : e->up.parent);
             lft_wr_u32(w, e->type == LFT_REC_SCORE ? e->by.observation : e->trace);
         }
         lft_wr_i64(w, e->time);
         if (e->orphan) {
-            lft_wr_u32(w, e->parent);
+            lft_wr_u32(w, e->up.parent);
             lft_wr_u32(w, e->trace);
         }
     }
@@ -732,8 +736,21 @@ static uint32_t lft_write_record(const lft_emit_t *e, uint8_t *buf, uint32_t roo
     return w->len;
 }
 
+/* The START of e's observation (an END's or UPDATE's), found from
+ * e->by.start_hint, which is then set to its position; NULL when it is not
+ * in the ring. Lock held. */
+static uint8_t *lft_emit_find_start(lft_emit_t *e)
+{
+    uint8_t *const s = lft_ring_find_start(e->c, e->by.start_hint, e->serial);
+    if (s != NULL) {
+        e->by.start_hint = lft_ring_pos_of(e->c, s);
+    }
+    return s;
+}
+
 /*
- * Write one record. On success e->serial and e->by.pos name it. A trace
+ * Write one record. On success e->serial names it, and a START's position
+ * is e->by.pos (an END's or UPDATE's START position e->by.start_hint). A trace
  * start may be sampled out here: e->sampled_out is then set and nothing is
  * written. Returns LFT_OK, LFT_ERR_RING_FULL or LFT_ERR_TOO_LARGE (both
  * counted here).
@@ -762,12 +779,12 @@ static lft_err_t lft_emit(lft_emit_t *e)
         return LFT_OK;
     }
     if (e->type == LFT_REC_UPDATE) {
-        e->by.seq = c->next_seq++;
+        e->up.seq = c->next_seq++;
     }
     uint8_t *start = NULL;
     e->orphan = 0;
-    if (e->type == LFT_REC_END) {
-        start = lft_ring_find_start(c, e->by.start_hint, e->serial);
+    if (e->type == LFT_REC_END || e->type == LFT_REC_UPDATE) {
+        start = lft_emit_find_start(e);
         e->orphan = start == NULL;
     }
     /* What stays live across the calls is kept few (the frame small): the
@@ -779,15 +796,16 @@ static lft_err_t lft_emit(lft_emit_t *e)
         err = LFT_ERR_TOO_LARGE;
     } else {
         const uint32_t idx = lft_ring_alloc(c, len);
+        /* Allocation may have moved records (LFT_DROP_OLDEST): find the
+         * START again (if it was found; it is never freed, being open)
+         * before an UPDATE names its place. */
+        if (start != NULL) {
+            start = lft_emit_find_start(e);
+        }
         if (idx != LFT_RING_NONE) {
             (void)lft_write_record(e, c->buf + idx, len);
         } else {
             err = LFT_ERR_RING_FULL;
-        }
-        /* Allocation may have freed or moved records (LFT_DROP_OLDEST):
-         * find the START again (if it was found). */
-        if (e->type == LFT_REC_END && !e->orphan) {
-            start = lft_ring_find_start(c, e->by.start_hint, e->serial);
         }
     }
     if (err == LFT_OK) {
@@ -800,13 +818,15 @@ static lft_err_t lft_emit(lft_emit_t *e)
         if (e->type >= LFT_REC_END) { /* END, EVENT, SCORE */
             c->stats.completed++;
         }
-        e->by.pos = c->head_abs - len; /* the newest bytes */
+        if (e->type == LFT_REC_START) {
+            e->by.pos = c->head_abs - len; /* the newest bytes */
+        }
     } else if (err == LFT_ERR_RING_FULL) {
         c->stats.dropped_ring_full++;
     } else {
         c->stats.dropped_too_large++;
     }
-    if (start != NULL) {
+    if (start != NULL && e->type == LFT_REC_END) {
         start[3] |= LFT_RECF_ENDED;
         if (err != LFT_OK) {
             start[3] |= LFT_RECF_END_LOST;
@@ -926,7 +946,7 @@ static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent
 {
     e->c = c;
     e->serial = 0;
-    e->parent = parent != NULL ? parent->serial : 0u;
+    e->up.parent = parent != NULL ? parent->serial : 0u;
     e->trace = parent != NULL ? parent->trace_serial : 0u;
     e->by.observation = 0;
     e->sampled_out = parent != NULL && (parent->flags & LFT_OBSF_SAMPLED_OUT) != 0;
@@ -941,7 +961,7 @@ static void lft_emit_new(lft_emit_t *e, lft_client_t *c, const lft_obs_t *parent
  * LFT_OK. Kept out of the callers' frames (its arguments take stack). */
 LFT_NOINLINE static lft_err_t lft_obs_started(lft_obs_t *h, const lft_emit_t *e)
 {
-    lft_obs_fill(h, e->c, e->kind, e->serial, e->trace, e->parent, e->by.pos, e->sampled_out);
+    lft_obs_fill(h, e->c, e->kind, e->serial, e->trace, e->up.parent, e->by.pos, e->sampled_out);
     return LFT_OK;
 }
 
@@ -1008,7 +1028,7 @@ LFT_NOINLINE static int lft_write_of_check(lft_emit_t *e, const lft_obs_t *h, ui
     e->c = c;
     e->name = NULL;
     e->serial = h->serial;
-    e->parent = h->parent_serial;
+    e->up.parent = h->parent_serial;
     e->trace = h->trace_serial;
     e->by.start_hint = h->start_abs;
     e->type = (uint8_t)type;
@@ -1032,6 +1052,9 @@ static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
         return err;
     }
     err = lft_emit(&e);
+    if (e.type == LFT_REC_UPDATE) {
+        h->start_abs = e.by.start_hint; /* where the START is now, if moved */
+    }
     /* an END refused by the ring ends the handle too */
     if (e.type == LFT_REC_END &&
         (err == LFT_OK || err == LFT_ERR_RING_FULL || err == LFT_ERR_TOO_LARGE)) {

@@ -21,7 +21,7 @@ static uint32_t lft_record_prefix_len(lft_rec_type_t type, uint8_t flags)
     case LFT_REC_SCORE:
         return 4u + 4u + 4u + 8u;
     case LFT_REC_UPDATE:
-        return 4u + 4u;
+        return 4u + 4u + 4u;
     case LFT_REC_END:
         return (flags & LFT_RECF_ORPHAN) != 0 ? 4u + 8u + 4u + 4u : 4u + 8u;
     default:
@@ -43,6 +43,7 @@ int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t
     rec->trace = 0;
     rec->observation = 0;
     rec->seq = 0;
+    rec->start = 0;
     rec->time_us = 0;
     const uint32_t prefix = lft_record_prefix_len(rec->type, flags);
     if (prefix == 0 || len < LFT_REC_HDR + prefix) {
@@ -63,6 +64,7 @@ int lft_record_parse(const uint8_t *p, uint32_t pos, uint8_t flags, lft_record_t
         break;
     case LFT_REC_UPDATE:
         rec->seq = lft_u32_get(q + 4);
+        rec->start = lft_u32_get(q + 8);
         break;
     default: /* LFT_REC_END */
         rec->time_us = lft_i64_get(q + 4);
@@ -300,20 +302,36 @@ lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec)
     return LFT_OK;
 }
 
+/* The header of rec's record in reader's (open) snapshot, which stays in
+ * the ring, unmoved, while the reader is open; NULL unless the record at
+ * rec->pos, inside the snapshot, is the one rec describes: its length,
+ * type, kind and serial. So a record this reader did not return, or one the
+ * caller altered, changes nothing in the ring (at most its flags byte,
+ * inside the buffer, is written). */
+static uint8_t *lft_reader_header(const lft_reader_t *reader, const lft_record_t *rec)
+{
+    lft_client_t *c = reader->client;
+    if (c == NULL || rec->pos - reader->begin >= reader->end - reader->begin) {
+        return NULL;
+    }
+    const uint32_t idx = lft_ring_index(c, rec->pos);
+    uint8_t *const p = c->buf + idx;
+    if (c->cap - idx < LFT_REC_HDR + 4u || lft_u16_get(p) != rec->len ||
+        p[2] != (uint8_t)(((uint32_t)rec->type << 4) | ((uint32_t)rec->kind & 0x0Fu)) ||
+        lft_record_serial(p) != rec->serial) {
+        return NULL;
+    }
+    return p;
+}
+
 lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)
 {
-    if (reader == NULL || rec == NULL || reader->client == NULL) {
+    uint8_t *p;
+    if (reader == NULL || rec == NULL || (p = lft_reader_header(reader, rec)) == NULL) {
         return LFT_ERR_ARG;
     }
     lft_client_t *c = reader->client;
-    /* only records of this reader's snapshot (which stays in the ring while
-     * the reader is open) */
-    if (rec->pos - reader->begin >= reader->end - reader->begin ||
-        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR) {
-        return LFT_ERR_ARG;
-    }
     uint32_t st = lft_port_lock();
-    uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
     if ((p[3] & LFT_RECF_DONE) == 0) {
         p[3] |= LFT_RECF_DONE;
         c->stats.pending_records--;
@@ -325,17 +343,12 @@ lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec)
 
 lft_err_t lft_reader_mark_sent(lft_reader_t *reader, const lft_record_t *rec)
 {
-    if (reader == NULL || rec == NULL || reader->client == NULL) {
-        return LFT_ERR_ARG;
-    }
-    lft_client_t *c = reader->client;
-    if (rec->pos - reader->begin >= reader->end - reader->begin ||
-        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR) {
+    uint8_t *p;
+    if (reader == NULL || rec == NULL || (p = lft_reader_header(reader, rec)) == NULL) {
         return LFT_ERR_ARG;
     }
     lft_err_t err = LFT_ERR_ARG;
     uint32_t st = lft_port_lock();
-    uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
     if ((p[2] >> 4) == LFT_REC_START) {
         p[3] |= LFT_RECF_SENT;
         err = LFT_OK;
@@ -349,9 +362,11 @@ int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec)
     if (reader == NULL || rec == NULL || reader->client == NULL) {
         return 0;
     }
+    /* only read: the bounds suffice (every record type is at least 16
+     * bytes, an UPDATE's prefix included; its hint may be anything) */
     lft_client_t *c = reader->client;
     if (rec->pos - reader->begin >= reader->end - reader->begin ||
-        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR + 1u) {
+        c->cap - lft_ring_index(c, rec->pos) < LFT_REC_HDR + 12u) {
         return 0;
     }
     const uint8_t *p = c->buf + lft_ring_index(c, rec->pos);
@@ -363,7 +378,7 @@ int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec)
         /* the update's START, wherever moves put it; an UPDATE whose START
          * is no longer in the ring (released) counts as ended: the ring
          * would never move it */
-        const uint8_t *s = lft_ring_find_start(c, c->tail_abs, lft_record_serial(p));
+        const uint8_t *s = lft_ring_update_start(c, p);
         ended = s == NULL || (s[3] & LFT_RECF_ENDED) != 0;
     }
     lft_port_unlock(st);

@@ -13,7 +13,10 @@
  *   body          depends on the type:
  *     START   u32 serial, u32 parent, u32 trace, i64 time, fields
  *             (a trace: parent 0, trace = serial)
- *     UPDATE  u32 serial, u32 seq, fields
+ *     UPDATE  u32 serial, u32 seq, u32 start, fields
+ *             (start: the absolute position of its START when it was
+ *             written, a hint for finding it; LFT_RECF_ORPHAN when the
+ *             START was no longer in the ring)
  *     END     u32 serial, i64 time, [u32 parent, u32 trace if LFT_RECF_ORPHAN], fields
  *     EVENT   u32 serial, u32 parent, u32 trace, i64 time, fields
  *     SCORE   u32 serial, u32 trace, u32 observation (0 = the trace), i64 time, fields
@@ -64,7 +67,7 @@ typedef enum {
 #define LFT_RECF_DONE 0x01u   /* released by the reader; free to reclaim */
 #define LFT_RECF_ENDED 0x02u  /* START only: the observation has ended */
 #define LFT_RECF_MOVED 0x04u  /* this copy was moved forward from the tail */
-#define LFT_RECF_ORPHAN 0x08u /* END only: its START was no longer in the ring */
+#define LFT_RECF_ORPHAN 0x08u /* END, UPDATE: its START was no longer in the ring */
 #define LFT_RECF_END_LOST 0x10u /* START only: ended, but the END record was refused
                                    (ring full): export it without end fields */
 #define LFT_RECF_SENT 0x20u   /* START only: its create event was acknowledged (ingestion
@@ -132,6 +135,7 @@ typedef struct {
     uint32_t trace;         /* START, EVENT, SCORE, orphan END: trace serial */
     uint32_t observation;   /* SCORE: observation serial, 0 when scoring the trace */
     uint32_t seq;           /* UPDATE: sequence number */
+    uint32_t start;         /* UPDATE: its START's position when written (a hint) */
     int64_t time_us;        /* START, END, EVENT, SCORE: monotonic offset */
     const uint8_t *fields;
     uint32_t fields_len;
@@ -207,8 +211,10 @@ lft_err_t lft_reader_at(lft_reader_t *reader, uint32_t pos, lft_record_t *rec);
 /* Mark rec (from this reader) as delivered: it will be freed. Releasing a
  * record of a still-open observation is allowed (it is then gone; its END
  * will be an orphan). Releasing twice is harmless.
- * Errors: LFT_ERR_ARG (NULL, reader closed, or rec not in this reader's
- * snapshot). */
+ * Errors: LFT_ERR_ARG (NULL, reader closed, or rec not a record of this
+ * reader's snapshot as lft_reader_next returned it: its position, length,
+ * type, kind and serial are checked against the ring, so nothing else is
+ * touched). */
 lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec);
 
 /*
@@ -218,8 +224,9 @@ lft_err_t lft_reader_release(lft_reader_t *reader, const lft_record_t *rec);
  * like any record of an open observation, flag included); a later reader
  * sees the flag in lft_record_t.flags. Marking twice, or marking a released
  * record, is harmless. Call it from the thread that owns the reader.
- * Errors: LFT_ERR_ARG (NULL, reader closed, rec not in this reader's
- * snapshot, or the record at rec->pos is not a START).
+ * Errors: LFT_ERR_ARG (NULL, reader closed, rec not a record of this
+ * reader's snapshot as lft_reader_next returned it (as for
+ * lft_reader_release), or not a START).
  */
 lft_err_t lft_reader_mark_sent(lft_reader_t *reader, const lft_record_t *rec);
 
@@ -229,7 +236,9 @@ lft_err_t lft_reader_mark_sent(lft_reader_t *reader, const lft_record_t *rec);
  * it; 1 when its START is no longer in the ring. END, EVENT, SCORE: 1.
  * An exporter that releases exactly the records for which this is 1 lets
  * the ring move the rest. 0 when rec is not in the open reader's snapshot.
- * O(records) for an UPDATE. */
+ * An UPDATE's START is found at its hint or, once moved, in the client's
+ * table of moved STARTs (lft_ring_find_start): O(records) only when more
+ * observations were moved since than the table holds. */
 int lft_reader_is_ended(lft_reader_t *reader, const lft_record_t *rec);
 
 /*

@@ -80,6 +80,9 @@ static uint32_t lft_ring_try_alloc(lft_client_t *c, uint32_t n)
 static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
 {
     const uint32_t from = c->tail;
+    /* a START is remembered where it goes (lft_ring_find_start) */
+    const uint32_t start_serial =
+        (c->buf[from + 2] >> 4) == LFT_REC_START ? lft_record_serial(c->buf + from) : 0u;
     lft_ring_note_high_water(c);
     const uint32_t high_water = c->stats.ring_high_water;
     const uint32_t idx = lft_ring_try_alloc(c, len);
@@ -111,11 +114,26 @@ static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
         c->tail_abs += len;
     }
     c->stats.moved++;
+    if (start_serial != 0) {
+        const uint32_t slot = c->moved_next++ % LFT_CLIENT_MOVED_SLOTS;
+        c->moved_serial[slot] = start_serial;
+        c->moved_pos[slot] = c->head_abs - len; /* the newest bytes */
+    }
 }
 
 uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
 {
-    /* from is a hint: where the START was written. Moves only take records
+    uint8_t *s = lft_ring_start_at(c, from, serial);
+    if (s != NULL) {
+        return s;
+    }
+    for (uint32_t i = 0; i < LFT_CLIENT_MOVED_SLOTS; i++) {
+        if (c->moved_serial[i] == serial && (s = lft_ring_start_at(c, c->moved_pos[i], serial)) != NULL) {
+            return s;
+        }
+    }
+    /* Moved more often than the table holds, or not in the ring: search.
+     * from is a hint: where the START was. Moves only take records
      * forward and never shift the others, so while the hint is in the ring
      * it is a record boundary and the START, if still there, is at or after
      * it; a hint that left the ring means the START moved (or is gone).
@@ -164,10 +182,18 @@ int lft_ring_is_open(lft_client_t *c, const uint8_t *p)
         return (p[3] & LFT_RECF_ENDED) == 0;
     }
     if (type == LFT_REC_UPDATE) {
-        const uint8_t *s = lft_ring_find_start(c, c->tail_abs, lft_record_serial(p));
+        const uint8_t *s = lft_ring_update_start(c, p);
         return s != NULL && (s[3] & LFT_RECF_ENDED) == 0;
     }
     return 0;
+}
+
+uint8_t *lft_ring_update_start(lft_client_t *c, const uint8_t *p)
+{
+    if ((p[3] & LFT_RECF_ORPHAN) != 0 || lft_u16_get(p) < LFT_REC_HDR + 12u) {
+        return NULL;
+    }
+    return lft_ring_find_start(c, lft_u32_get(p + LFT_REC_HDR + 8u), lft_u32_get(p + LFT_REC_HDR));
 }
 
 int lft_ring_free_idle(lft_client_t *c)

@@ -116,15 +116,21 @@ lft_ring_step_t lft_ring_reclaim_released(lft_client_t *c, uint32_t *run_end);
 int lft_ring_free_idle(lft_client_t *c);
 
 /* Is the record at p (in the ring) part of an open observation: a pending
- * START without LFT_RECF_ENDED, or a pending UPDATE whose START is one?
- * O(records) for an UPDATE. */
+ * START without LFT_RECF_ENDED, or a pending UPDATE whose START is one? */
 int lft_ring_is_open(lft_client_t *c, const uint8_t *p);
 
-/* The pending START record of serial, searched from absolute position from
- * (a hint: where it was written) or from the tail when from is no longer in
- * the ring; NULL when it is not in the ring. Never reads outside the buffer,
- * whatever from is. */
+/* The pending START record of serial: at absolute position from (a hint:
+ * where it was, its handle's or an UPDATE's), else at the position the
+ * client's table of moved STARTs (lft_client_t.moved_*) has for serial,
+ * else searched from the hint or the tail (O(records): when more STARTs
+ * were moved since than the table holds); NULL when it is not in the ring.
+ * Never reads outside the buffer, whatever from is. */
 uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial);
+
+/* The pending START of the UPDATE record at p (lft_ring_find_start from
+ * its hint), or NULL: none was in the ring when it was written
+ * (LFT_RECF_ORPHAN), or it is no longer there. */
+uint8_t *lft_ring_update_start(lft_client_t *c, const uint8_t *p);
 
 /* Next record boundary after skipping an end-of-buffer gap at pos: returns
  * the header pointer (or NULL for a gap) and advances *pos past the gap. */
@@ -143,6 +149,31 @@ LFT_ALWAYS_INLINE uint8_t *lft_ring_at(const lft_client_t *c, uint32_t *pos)
 LFT_ALWAYS_INLINE uint32_t lft_record_serial(const uint8_t *p)
 {
     return lft_u16_get(p) >= LFT_REC_HDR + 4u ? lft_u32_get(p + LFT_REC_HDR) : 0u;
+}
+
+/* The pending START of serial when it is at absolute position pos, or NULL:
+ * pos in the ring, a START header and its serial inside the buffer and the
+ * ring there, not released. A stale pos is rejected by the type and the
+ * serial (see lft_ring_find_start's residual-risk note). */
+LFT_ALWAYS_INLINE uint8_t *lft_ring_start_at(lft_client_t *c, uint32_t pos, uint32_t serial)
+{
+    if (!lft_ring_contains(c, pos)) {
+        return NULL;
+    }
+    const uint32_t idx = lft_ring_index(c, pos);
+    uint8_t *const s = c->buf + idx;
+    if (c->cap - idx >= LFT_REC_HDR + 4u && c->head_abs - pos >= LFT_REC_HDR + 4u &&
+        (s[2] >> 4) == LFT_REC_START && (s[3] & LFT_RECF_DONE) == 0 && lft_record_serial(s) == serial) {
+        return s;
+    }
+    return NULL;
+}
+
+/* The absolute position of the record at p, which is in the ring. */
+LFT_ALWAYS_INLINE uint32_t lft_ring_pos_of(const lft_client_t *c, const uint8_t *p)
+{
+    const uint32_t idx = (uint32_t)(p - c->buf);
+    return c->tail_abs + (idx >= c->tail ? idx - c->tail : idx + c->cap - c->tail);
 }
 
 

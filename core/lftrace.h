@@ -220,6 +220,10 @@ typedef struct {
     uint16_t last_status;         /* HTTP status of the last reply, 0 if none */
 } lft_stats_t;
 
+/* Moved STARTs the client remembers, so that finding one is a lookup
+ * (lft_client_t.moved_*; internal). */
+#define LFT_CLIENT_MOVED_SLOTS 4u
+
 /* The client. Allocate it statically or on the heap of your choice; its
  * fields are private. */
 typedef struct lft_client {
@@ -240,6 +244,11 @@ typedef struct lft_client {
     uint64_t epoch_mono_us;      /* monotonic time at init: records store offsets from it */
     uint64_t wall_at_epoch_us;   /* Unix time at epoch_mono_us; 0 = unknown */
     lft_stats_t stats;
+    /* the STARTs the ring moved last (lft_ring.c): serial and absolute
+     * position, slot moved_next % LFT_CLIENT_MOVED_SLOTS next */
+    uint32_t moved_serial[LFT_CLIENT_MOVED_SLOTS];
+    uint32_t moved_pos[LFT_CLIENT_MOVED_SLOTS];
+    uint32_t moved_next;
     /* scratch of the record writer (lft_obs.c): used only while the port
      * lock is held, never across calls */
     struct lft_wr {

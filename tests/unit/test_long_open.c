@@ -563,10 +563,108 @@ static void test_long_open_drop_oldest(void)
     LFT_CHECK(st.ring_high_water <= CAP);
 }
 
+/* Open observations whose STARTs LFT_DROP_OLDEST moved, several times and
+ * more of them than the client's table of moved STARTs holds: an UPDATE
+ * names where its START is when written (and refreshes the handle's hint),
+ * every END finds its START, and an UPDATE whose START was released is an
+ * orphan that counts as ended. */
+#define MOVED_SPANS (2u * LFT_CLIENT_MOVED_SLOTS)
+static void test_moved_starts_found(void)
+{
+    init(LFT_DROP_OLDEST);
+    lft_trace_t t = LFT_OBS_INIT;
+    lft_obs_t g[MOVED_SPANS];
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "moved", NULL), LFT_OK);
+    for (unsigned i = 0; i < MOVED_SPANS; i++) {
+        const lft_obs_t fresh = LFT_OBS_INIT;
+        g[i] = fresh;
+        LFT_CHECK_EQ(lft_span_start(&g[i], &t, "open", NULL), LFT_OK);
+    }
+    for (unsigned i = 0; i < 3u * CAP / 35u; i++) {
+        LFT_CHECK_EQ(lft_event(&t, "tick", NULL), LFT_OK);
+    }
+    LFT_CHECK(stats().moved >= 2u * (MOVED_SPANS + 1u)); /* every START, at least twice */
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.level = LFT_LEVEL_WARNING;
+    for (unsigned i = 0; i < MOVED_SPANS; i++) {
+        LFT_CHECK_EQ(lft_obs_update(&g[i], &o), LFT_OK);
+    }
+    lft_reader_t r;
+    lft_record_t rec, start;
+    unsigned updates = 0;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.type != LFT_REC_UPDATE) {
+            continue;
+        }
+        updates++;
+        LFT_CHECK_EQ(rec.flags & LFT_RECF_ORPHAN, 0);
+        LFT_CHECK_EQ(lft_reader_find_start(&r, rec.serial, &start), 1);
+        LFT_CHECK_EQ(rec.start, start.pos);
+        LFT_CHECK_EQ(lft_reader_is_ended(&r, &rec), 0);
+        for (unsigned i = 0; i < MOVED_SPANS; i++) {
+            if (g[i].serial == rec.serial) {
+                LFT_CHECK_EQ(g[i].start_abs, start.pos); /* the handle's hint, refreshed */
+            }
+        }
+    }
+    lft_reader_end(&r);
+    LFT_CHECK_EQ(updates, MOVED_SPANS);
+    /* the trace's START moved since its handle learned where it was: its
+     * END finds it through the table or the search */
+    for (unsigned i = 0; i < MOVED_SPANS; i++) {
+        LFT_CHECK_EQ(lft_obs_end(&g[i], NULL), LFT_OK);
+    }
+    LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
+    unsigned ended_starts = 0, ends = 0;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.type == LFT_REC_START) {
+            ended_starts += (rec.flags & LFT_RECF_ENDED) != 0;
+            LFT_CHECK_EQ(lft_reader_is_ended(&r, &rec), 1);
+        } else if (rec.type == LFT_REC_END) {
+            ends++;
+            LFT_CHECK_EQ(rec.flags & LFT_RECF_ORPHAN, 0);
+        } else if (rec.type == LFT_REC_UPDATE) {
+            LFT_CHECK_EQ(lft_reader_is_ended(&r, &rec), 1);
+        }
+        LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+    }
+    lft_reader_end(&r);
+    LFT_CHECK_EQ(ended_starts, MOVED_SPANS + 1u);
+    LFT_CHECK_EQ(ends, MOVED_SPANS + 1u);
+    LFT_CHECK_EQ(stats().pending_records, 0);
+
+    /* an UPDATE whose START was released while open: an orphan, ended */
+    lft_trace_t t2 = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t2, "released", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    LFT_CHECK_EQ(lft_reader_next(&r, &rec), 1);
+    LFT_CHECK_EQ(lft_reader_release(&r, &rec), LFT_OK);
+    lft_reader_end(&r);
+    lft_trace_opts_t to;
+    memset(&to, 0, sizeof to);
+    to.session_id = "s";
+    LFT_CHECK_EQ(lft_trace_update(&t2, &to), LFT_OK);
+    unsigned orphans = 0;
+    LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
+    while (lft_reader_next(&r, &rec) == 1) {
+        if (rec.type == LFT_REC_UPDATE && rec.serial == t2.serial) {
+            orphans += (rec.flags & LFT_RECF_ORPHAN) != 0;
+            LFT_CHECK_EQ(lft_reader_is_ended(&r, &rec), 1);
+        }
+    }
+    lft_reader_end(&r);
+    LFT_CHECK_EQ(orphans, 1);
+    LFT_CHECK_EQ(lft_trace_end(&t2, NULL), LFT_OK);
+}
+
 int main(void)
 {
     LFT_RUN(test_long_open_trace);
     LFT_RUN(test_update_order);
     LFT_RUN(test_long_open_drop_oldest);
+    LFT_RUN(test_moved_starts_found);
     return LFT_TEST_REPORT();
 }

@@ -574,9 +574,9 @@ static void test_reader(void)
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
     o.level = LFT_LEVEL_WARNING;
-    LFT_CHECK_EQ(lft_obs_update(&s, &o), LFT_OK);                           /* 14 bytes */
+    LFT_CHECK_EQ(lft_obs_update(&s, &o), LFT_OK);                           /* 18 bytes */
     LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);                            /* 16 bytes */
-    LFT_CHECK_EQ(stats().pending_bytes, 27u + 30u + 29u + 38u + 14u + 16u);
+    LFT_CHECK_EQ(stats().pending_bytes, 27u + 30u + 29u + 38u + 18u + 16u);
     LFT_CHECK_EQ(stats().pending_records, 6);
 
     lft_reader_t r, busy;
@@ -592,7 +592,7 @@ static void test_reader(void)
     LFT_CHECK_EQ(n, 6);
     static const lft_rec_type_t types[] = { LFT_REC_START, LFT_REC_START, LFT_REC_EVENT,
                                             LFT_REC_SCORE, LFT_REC_UPDATE, LFT_REC_END };
-    static const uint16_t lens[] = { 27, 30, 29, 38, 14, 16 };
+    static const uint16_t lens[] = { 27, 30, 29, 38, 18, 16 };
     uint32_t pos = 0;
     for (unsigned i = 0; i < n; i++) {
         LFT_CHECK_EQ(recs[i].type, types[i]);
@@ -641,6 +641,20 @@ static void test_reader(void)
     late.pos = pos;
     LFT_CHECK_EQ(lft_reader_release(&r, &late), LFT_ERR_ARG);
     LFT_CHECK_EQ(lft_reader_release(&r, NULL), LFT_ERR_ARG);
+    /* nor a record altered by the caller: a position inside the END, or a
+     * length, kind or serial that is not the ring's (nothing is touched) */
+    lft_record_t altered = recs[5];
+    altered.pos += 4u;
+    LFT_CHECK_EQ(lft_reader_release(&r, &altered), LFT_ERR_ARG);
+    altered = recs[5];
+    altered.len++;
+    LFT_CHECK_EQ(lft_reader_release(&r, &altered), LFT_ERR_ARG);
+    altered = recs[5];
+    altered.kind = LFT_KIND_EVENT;
+    LFT_CHECK_EQ(lft_reader_release(&r, &altered), LFT_ERR_ARG);
+    altered = recs[1];
+    altered.serial++;
+    LFT_CHECK_EQ(lft_reader_mark_sent(&r, &altered), LFT_ERR_ARG);
     /* releasing a non-tail record frees nothing yet: the tail is the open
      * trace's START, and behind it the span START waits for export, so
      * moving the START would free nothing: it stays */
@@ -650,14 +664,14 @@ static void test_reader(void)
     lft_stats_t st = stats();
     LFT_CHECK_EQ(st.moved, 0);
     LFT_CHECK_EQ(st.pending_records, 6);
-    LFT_CHECK_EQ(st.pending_bytes, 154u + 30u); /* + "late" */
-    LFT_CHECK_EQ(st.ring_high_water, 184);
+    LFT_CHECK_EQ(st.pending_bytes, 158u + 30u); /* + "late" */
+    LFT_CHECK_EQ(st.ring_high_water, 188);
 
     /* next pass: the released event is not returned again, "late" is;
      * release everything but the open trace's START */
     static const lft_rec_type_t types2[] = { LFT_REC_START, LFT_REC_START, LFT_REC_SCORE,
                                              LFT_REC_UPDATE, LFT_REC_END, LFT_REC_EVENT };
-    static const uint32_t pos2[] = { 0, 27, 86, 124, 138, 154 };
+    static const uint32_t pos2[] = { 0, 27, 86, 124, 142, 158 };
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
     n = 0;
     while (lft_reader_next(&r, &rec) == 1) {
@@ -675,20 +689,20 @@ static void test_reader(void)
         n++;
     }
     LFT_CHECK_EQ(n, 6);
-    /* now the START moves (to 184, after "late") and everything behind it
+    /* now the START moves (to 188, after "late") and everything behind it
      * is freed: the event released last pass and the five released now */
-    LFT_CHECK_EQ(lft_reader_end(&r), 154u + 30u - 27u);
+    LFT_CHECK_EQ(lft_reader_end(&r), 158u + 30u - 27u);
     st = stats();
     LFT_CHECK_EQ(st.pending_records, 1);
     LFT_CHECK_EQ(st.pending_bytes, 27);
     LFT_CHECK_EQ(st.moved, 1);
-    LFT_CHECK_EQ(st.ring_high_water, 184); /* a move does not raise it */
+    LFT_CHECK_EQ(st.ring_high_water, 188); /* a move does not raise it */
     LFT_CHECK_EQ(lft_reader_begin(&client, &r), LFT_OK);
     LFT_CHECK_EQ(lft_reader_next(&r, &rec), 1);
     LFT_CHECK_EQ(rec.type, LFT_REC_START);
     LFT_CHECK_EQ(rec.serial, t.serial);
     LFT_CHECK_EQ(rec.flags, LFT_RECF_MOVED);
-    LFT_CHECK_EQ(rec.pos, 184);
+    LFT_CHECK_EQ(rec.pos, 188);
     LFT_CHECK_EQ(rec.len, 27);
     const char *name = NULL;
     uint32_t nl = 0;

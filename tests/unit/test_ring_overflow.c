@@ -6,7 +6,7 @@
  * seq; i64 time), so a record's size follows from its type and fields alone:
  *   EVENT / START   4 + 4 + 4 + 4 + 8 + fields   (header, serial, parent, trace, time)
  *   END             4 + 4 + 8 + fields           (header, serial, time)
- *   UPDATE          4 + 4 + 4 + fields           (header, serial, seq)
+ *   UPDATE          4 + 4 + 4 + 4 + fields       (header, serial, seq, start)
  *   NAME field, a text field   1 + v(len) + len
  */
 #include <stdio.h>
