@@ -123,13 +123,14 @@ static void lft_ring_move_tail(lft_client_t *c, uint32_t len)
 
 uint8_t *lft_ring_find_start(lft_client_t *c, uint32_t from, uint32_t serial)
 {
-    uint8_t *s = lft_ring_start_at(c, from, serial);
-    if (s != NULL) {
-        return s;
-    }
-    for (uint32_t i = 0; i < LFT_CLIENT_MOVED_SLOTS; i++) {
-        if (c->moved_serial[i] == serial && (s = lft_ring_start_at(c, c->moved_pos[i], serial)) != NULL) {
-            return s;
+    /* the hint, then where the table of moved STARTs has serial */
+    for (uint32_t i = 0; i <= LFT_CLIENT_MOVED_SLOTS; i++) {
+        uint8_t *s;
+        if (i == 0 || c->moved_serial[i - 1u] == serial) {
+            s = lft_ring_start_at(c, i == 0 ? from : c->moved_pos[i - 1u], serial);
+            if (s != NULL) {
+                return s;
+            }
         }
     }
     /* Moved more often than the table holds, or not in the ring: search.
