@@ -236,6 +236,12 @@ int main(void)
     }
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
+        err |= lft_generation_first_token(&obs[i]);
+    }
+    t1 = ticks_now();
+    report("generation first token", milli_instructions(t0, t1), 0);
+    t0 = ticks_now();
+    for (unsigned i = 0; i < OPS; i++) {
         err |= lft_obs_end(&obs[i], &end);
     }
     t1 = ticks_now();

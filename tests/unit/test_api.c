@@ -423,6 +423,44 @@ static void test_generation(void)
     teardown();
 }
 
+/* A first token takes the fast path when the generation's START is at its
+ * handle's hint, the general path otherwise (here: a hint made stale): the
+ * two write the same record, and the general path repairs the hint. */
+static void test_first_token_paths(void)
+{
+    setup(1024);
+    lft_trace_t t = LFT_OBS_INIT;
+    lft_obs_t fast = LFT_OBS_INIT, general = LFT_OBS_INIT;
+    OK(lft_trace_start(&client, &t, "t", NULL));
+    OK(lft_generation_start(&fast, &t, "llm", NULL));
+    OK(lft_generation_start(&general, &t, "llm", NULL));
+    const uint32_t general_start = general.start_abs;
+    general.start_abs = fast.start_abs; /* a record boundary, the other START */
+    lft_test_clock_set(EPOCH + 123456u);
+    OK(lft_generation_first_token(&fast));
+    OK(lft_generation_first_token(&general));
+    LFT_CHECK_EQ(general.start_abs, general_start);
+    LFT_CHECK_EQ(lft_tr_read(&client), 5);
+    const lft_record_t *f = lft_tr_find(LFT_REC_UPDATE, fast.serial);
+    const lft_record_t *g = lft_tr_find(LFT_REC_UPDATE, general.serial);
+    LFT_CHECK(f != NULL && g != NULL);
+    if (f != NULL && g != NULL) {
+        LFT_CHECK_EQ(f->kind, LFT_KIND_GENERATION);
+        LFT_CHECK_EQ(f->flags, 0);
+        LFT_CHECK_EQ(g->flags, 0);
+        LFT_CHECK_EQ(f->len, g->len);
+        LFT_CHECK_EQ(f->seq + 1u, g->seq);
+        LFT_CHECK_EQ(f->start, fast.start_abs);
+        LFT_CHECK_EQ(g->start, general_start);
+        LFT_CHECK_EQ(f->fields_len, g->fields_len);
+        LFT_CHECK(f->fields_len == g->fields_len && memcmp(f->fields, g->fields, f->fields_len) == 0);
+        LFT_CHECK_EQ(lft_tr_nfields(f, 0), 1);
+        LFT_CHECK_FINT(f, LFT_F_COMPLETION_START, 123456);
+    }
+    LFT_CHECK_EQ(stats().recorded, 5);
+    teardown();
+}
+
 static void test_obs_fields_and_times(void)
 {
     static const lft_kv_t meta[] = { LFT_KV_STR("k", "v"), LFT_KV_INT("n", 7) };
@@ -1114,6 +1152,7 @@ int main(void)
     LFT_RUN(test_trace_lifecycle);
     LFT_RUN(test_kinds_nesting);
     LFT_RUN(test_generation);
+    LFT_RUN(test_first_token_paths);
     LFT_RUN(test_obs_fields_and_times);
     LFT_RUN(test_events);
     LFT_RUN(test_scores);
