@@ -164,44 +164,6 @@ int lft_fast_end(lft_obs_t *obs)
     return done;
 }
 
-/* A first-token UPDATE: header, serial, seq, START position, then the
- * completion start (tag, zigzag varint of the time, at most 10 bytes). */
-#define LFT_FAST_FIRST_MAX (LFT_REC_HDR + 4u + 4u + 4u + 1u + 10u)
-
-int lft_fast_first_token(lft_obs_t *obs)
-{
-    if (obs == NULL || obs->magic != LFT_OBS_MAGIC || obs->state != LFT_STATE_OPEN ||
-        obs->kind == LFT_KIND_TRACE || obs->kind == LFT_KIND_SPAN || obs->kind == LFT_KIND_EVENT ||
-        (obs->flags & LFT_OBSF_SAMPLED_OUT) != 0) {
-        return LFT_FAST_NO;
-    }
-    lft_client_t *c = lft_fast_client(obs);
-    if (c == NULL) {
-        return LFT_FAST_NO;
-    }
-    const uint32_t hint = obs->start_abs;
-    const uint32_t serial = obs->serial;
-    int done = LFT_FAST_NO;
-    const uint32_t st = lft_port_lock();
-    if (lft_ring_room_raw(c) >= LFT_FAST_FIRST_MAX && lft_ring_start_at(c, hint, serial) != NULL) {
-        uint8_t *const p = c->buf + c->head;
-        lft_u32_put(p + LFT_REC_HDR, serial);
-        lft_u32_put(p + LFT_REC_HDR + 4u, c->next_seq++);
-        lft_u32_put(p + LFT_REC_HDR + 8u, hint);
-        uint8_t *q = p + LFT_REC_HDR + 12u;
-        *q++ = LFT_F_COMPLETION_START;
-        uint64_t v = lft_zigzag_enc(lft_client_now(c));
-        for (; v >= 0x80u; v >>= 7) {
-            *q++ = (uint8_t)(v | 0x80u);
-        }
-        *q++ = (uint8_t)v;
-        (void)lft_fast_commit(c, p, (uint32_t)(q - p), ((uint32_t)LFT_REC_UPDATE << 4) | obs->kind);
-        done = LFT_OK;
-    }
-    lft_port_unlock(st);
-    return done;
-}
-
 /* ------------------------------------------------- names by reference */
 
 /* A call by reference of record type and kind tk: the fast path when name

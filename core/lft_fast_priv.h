@@ -2,9 +2,9 @@
  * lft_fast_priv.h - the fast record path (lft_fast.c). Internal.
  *
  * The commonest calls (an observation start or an event with a name and no
- * options, an end without options, a generation's first token) are written
- * straight into the contiguous free bytes at the head under one lock,
- * without a descriptor. They take
+ * options, an end without options) are written straight into the
+ * contiguous free bytes at the head under one lock, without a descriptor.
+ * They take
  * over only when the general path (lft_obs.c) would do exactly the same:
  * every check passes, nothing is sampled out, and the record fits the room
  * at the head (no wrap, no reclaim, no END search beyond the hint).
@@ -29,9 +29,5 @@ int lft_fast_new(lft_obs_t *obs, const lft_obs_t *parent, uint32_t type_kind, co
 /* The END record of the open observation obs (not a trace), its START found
  * at its hint: LFT_OK or LFT_FAST_NO. */
 int lft_fast_end(lft_obs_t *obs);
-
-/* The first-token UPDATE of the open generation-like observation obs, its
- * START found at its hint: LFT_OK or LFT_FAST_NO. */
-int lft_fast_first_token(lft_obs_t *obs);
 
 #endif /* LFT_FAST_PRIV_H */

@@ -1158,9 +1158,6 @@ lft_err_t lft_obs_update(lft_obs_t *obs, const lft_obs_opts_t *opts)
 
 lft_err_t lft_generation_first_token(lft_obs_t *obs)
 {
-    if (lft_fast_first_token(obs) == LFT_OK) {
-        return LFT_OK;
-    }
     return lft_write_of(obs, NULL, LFT_REC_UPDATE | LFT_OF_FIRST);
 }
 

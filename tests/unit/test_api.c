@@ -423,26 +423,26 @@ static void test_generation(void)
     teardown();
 }
 
-/* A first token takes the fast path when the generation's START is at its
- * handle's hint, the general path otherwise (here: a hint made stale): the
- * two write the same record, and the general path repairs the hint. */
-static void test_first_token_paths(void)
+/* A first token whose handle's hint is stale (the START moved; here the
+ * hint names another START) finds its START all the same: the record is the
+ * one a good hint gives, and the handle's hint is repaired. */
+static void test_first_token_stale_hint(void)
 {
     setup(1024);
     lft_trace_t t = LFT_OBS_INIT;
-    lft_obs_t fast = LFT_OBS_INIT, general = LFT_OBS_INIT;
+    lft_obs_t good = LFT_OBS_INIT, stale = LFT_OBS_INIT;
     OK(lft_trace_start(&client, &t, "t", NULL));
-    OK(lft_generation_start(&fast, &t, "llm", NULL));
-    OK(lft_generation_start(&general, &t, "llm", NULL));
-    const uint32_t general_start = general.start_abs;
-    general.start_abs = fast.start_abs; /* a record boundary, the other START */
+    OK(lft_generation_start(&good, &t, "llm", NULL));
+    OK(lft_generation_start(&stale, &t, "llm", NULL));
+    const uint32_t stale_start = stale.start_abs;
+    stale.start_abs = good.start_abs; /* a record boundary, the other START */
     lft_test_clock_set(EPOCH + 123456u);
-    OK(lft_generation_first_token(&fast));
-    OK(lft_generation_first_token(&general));
-    LFT_CHECK_EQ(general.start_abs, general_start);
+    OK(lft_generation_first_token(&good));
+    OK(lft_generation_first_token(&stale));
+    LFT_CHECK_EQ(stale.start_abs, stale_start);
     LFT_CHECK_EQ(lft_tr_read(&client), 5);
-    const lft_record_t *f = lft_tr_find(LFT_REC_UPDATE, fast.serial);
-    const lft_record_t *g = lft_tr_find(LFT_REC_UPDATE, general.serial);
+    const lft_record_t *f = lft_tr_find(LFT_REC_UPDATE, good.serial);
+    const lft_record_t *g = lft_tr_find(LFT_REC_UPDATE, stale.serial);
     LFT_CHECK(f != NULL && g != NULL);
     if (f != NULL && g != NULL) {
         LFT_CHECK_EQ(f->kind, LFT_KIND_GENERATION);
@@ -450,8 +450,8 @@ static void test_first_token_paths(void)
         LFT_CHECK_EQ(g->flags, 0);
         LFT_CHECK_EQ(f->len, g->len);
         LFT_CHECK_EQ(f->seq + 1u, g->seq);
-        LFT_CHECK_EQ(f->start, fast.start_abs);
-        LFT_CHECK_EQ(g->start, general_start);
+        LFT_CHECK_EQ(f->start, good.start_abs);
+        LFT_CHECK_EQ(g->start, stale_start);
         LFT_CHECK_EQ(f->fields_len, g->fields_len);
         LFT_CHECK(f->fields_len == g->fields_len && memcmp(f->fields, g->fields, f->fields_len) == 0);
         LFT_CHECK_EQ(lft_tr_nfields(f, 0), 1);
@@ -1152,7 +1152,7 @@ int main(void)
     LFT_RUN(test_trace_lifecycle);
     LFT_RUN(test_kinds_nesting);
     LFT_RUN(test_generation);
-    LFT_RUN(test_first_token_paths);
+    LFT_RUN(test_first_token_stale_hint);
     LFT_RUN(test_obs_fields_and_times);
     LFT_RUN(test_events);
     LFT_RUN(test_scores);
