@@ -911,36 +911,49 @@ static void test_drop_oldest_reader_open(void)
 }
 
 /* The open observations of a sweep: their START is pending exactly once
- * (DROP_OLDEST never drops it, moves never duplicate it), not ENDED; an
- * ended span's START is there at most once, ENDED. */
+ * (DROP_OLDEST never drops it, moves never duplicate it), not ENDED, and so
+ * is every UPDATE recorded for them (the ring tells their openness from the
+ * START an UPDATE names); an ended span's START is there at most once,
+ * ENDED. */
 #define SWEEP_SPANS 24
 typedef struct {
     lft_obs_t h;
-    int used; /* started and not yet ended */
+    int used;         /* started and not yet ended */
+    unsigned updates; /* UPDATE records written while open */
 } sweep_span_t;
+
+static unsigned sweep_trace_updates; /* the open trace's UPDATE records */
+
+/* Records of walk of type and serial. */
+static unsigned walk_count(lft_rec_type_t type, uint32_t serial)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < walk_n; i++) {
+        n += walk[i].type == type && walk[i].serial == serial;
+    }
+    return n;
+}
 
 static void check_starts(uint32_t trace_serial, const sweep_span_t *sp, unsigned n)
 {
-    unsigned trace = 0;
     for (unsigned i = 0; i < walk_n; i++) {
         if (walk[i].type == LFT_REC_START && walk[i].serial == trace_serial) {
-            trace++;
             LFT_CHECK_EQ(walk[i].flags & LFT_RECF_ENDED, 0);
         }
     }
-    LFT_CHECK_EQ(trace, 1);
+    LFT_CHECK_EQ(walk_count(LFT_REC_START, trace_serial), 1);
+    LFT_CHECK_EQ(walk_count(LFT_REC_UPDATE, trace_serial), sweep_trace_updates);
     for (unsigned k = 0; k < n; k++) {
         if (!sp[k].used) {
             continue;
         }
-        unsigned found = 0;
         for (unsigned i = 0; i < walk_n; i++) {
             if (walk[i].type == LFT_REC_START && walk[i].serial == sp[k].h.serial) {
-                found++;
                 LFT_CHECK_EQ(walk[i].flags & LFT_RECF_ENDED, 0);
             }
         }
-        LFT_CHECK_EQ(found, 1);
+        LFT_CHECK_EQ(walk_count(LFT_REC_START, sp[k].h.serial), 1);
+        LFT_CHECK_EQ(walk_count(LFT_REC_UPDATE, sp[k].h.serial), sp[k].updates);
     }
 }
 
@@ -961,6 +974,7 @@ static void sweep_start(lft_trace_t *t, sweep_span_t *sp, unsigned *names)
         char name[8];
         lft_obs_t fresh = LFT_OBS_INIT;
         sp[k].h = fresh;
+        sp[k].updates = 0;
         snprintf(name, sizeof name, "s%02u", *names % 100u);
         (*names)++;
         lft_err_t err = lft_span_start(&sp[k].h, t, name, NULL);
@@ -983,6 +997,7 @@ static void sweep_update(lft_trace_t *t, sweep_span_t *sp, unsigned k)
         if (s->used) {
             lft_err_t err = lft_obs_update(&s->h, &o);
             LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+            s->updates += err == LFT_OK;
             return;
         }
     }
@@ -991,6 +1006,7 @@ static void sweep_update(lft_trace_t *t, sweep_span_t *sp, unsigned k)
     to.session_id = "u";
     lft_err_t err = lft_trace_update(t, &to);
     LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+    sweep_trace_updates += err == LFT_OK;
 }
 
 /* End the first open span from slot k on: with no options (an END of 16
@@ -1027,6 +1043,7 @@ static int sweep_layout(uint32_t cap, unsigned spans, unsigned steps)
     LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
     sweep_span_t sp[SWEEP_SPANS];
     memset(sp, 0, sizeof sp);
+    sweep_trace_updates = 0;
     unsigned names = 0;
     for (unsigned i = 0; i < spans && i < SWEEP_SPANS; i++) {
         sweep_start(&t, sp, &names);
