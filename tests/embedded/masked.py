@@ -4,8 +4,9 @@
     tests/embedded/masked.py <build-dir>/bench_instr.cmd
 
 Runs the instruction benchmark (bench_instr.c) once more under QEMU with
-every executed instruction logged (-d exec,nochain -singlestep), and counts
-the instructions executed while PRIMASK is set by lftrace: from a `cpsid i`
+every executed instruction logged (-d exec,nochain, one instruction per
+translation block), and counts the instructions executed while PRIMASK is
+set by lftrace: from a `cpsid i`
 to the `msr PRIMASK` that restores the state the outermost one saved
 (lft_port_lock / lft_port_unlock of port/baremetal nest). The benchmark's
 measured stretches lie between pairs of calls to its ticks_now(); each is
@@ -64,10 +65,15 @@ def main():
         sys.exit("masked.py: no ticks_now in %s" % elf)
     marker_pc = marker[0][0]
     on, off = mask_sites(elf)
+    # one instruction per translation block: -singlestep until QEMU 8.1
+    # renamed it (Debian bookworm has 7.2)
+    qemu = next(a for a in cmd if "qemu-system" in a)
+    helptext = subprocess.run([qemu, "-help"], capture_output=True, text=True).stdout
+    one_insn = ["-singlestep"] if "-singlestep" in helptext else ["-accel", "tcg,one-insn-per-tb=on"]
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "exec.log")
         k = cmd.index("-kernel")
-        run = cmd[:k] + ["-d", "exec,nochain", "-singlestep", "-D", log] + cmd[k:]
+        run = cmd[:k] + ["-d", "exec,nochain"] + one_insn + ["-D", log] + cmd[k:]
         res = subprocess.run(run, capture_output=True, text=True, timeout=300)
         if res.returncode != 0:
             sys.exit("masked.py: the benchmark failed:\n" + res.stdout + res.stderr)
