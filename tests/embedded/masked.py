@@ -6,9 +6,9 @@
 Runs the instruction benchmark (bench_instr.c) once more under QEMU with
 every executed instruction logged (-d exec,nochain, one instruction per
 translation block), and counts the instructions executed while PRIMASK is
-set by lftrace: from a `cpsid i`
-to the `msr PRIMASK` that restores the state the outermost one saved
-(lft_port_lock / lft_port_unlock of port/baremetal nest). The benchmark's
+set by lftrace: from a `cpsid i` to the `msr PRIMASK` that restores the
+state the outermost one saved (lft_port_lock / lft_port_unlock of
+port/baremetal nest). The benchmark's
 measured stretches lie between pairs of calls to its ticks_now(); each is
 reported under the label the benchmark printed for it, with its number of
 masked windows, their mean and the longest. The instructions are those of
@@ -16,7 +16,6 @@ the benchmark's build (-Os), the same as its figures. A report: exits
 non-zero only when the run or the log cannot be read, never on a figure.
 Cortex-M only (RISC-V masks through mstatus; the benchmark runs on Arm).
 """
-import bisect
 import os
 import re
 import shlex
