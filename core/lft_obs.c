@@ -895,6 +895,15 @@ static lft_err_t lft_check_opts(lft_emit_t *e)
     return err == LFT_OK ? LFT_OK : lft_refuse(e->c, err);
 }
 
+/* e's options checked (lft_check_opts), then its record written (lft_emit):
+ * what every holder of a descriptor does once the call's check passed.
+ * Inlined: the two stay side by side below the holder's frame. */
+LFT_ALWAYS_INLINE lft_err_t lft_emit_checked(lft_emit_t *e)
+{
+    const lft_err_t err = lft_check_opts(e);
+    return err == LFT_OK ? lft_emit(e) : err;
+}
+
 /* Check that obs is a started, open handle of the right kind. */
 static lft_err_t lft_check_open(const lft_obs_t *obs, int want_trace)
 {
@@ -995,10 +1004,7 @@ lft_err_t lft_trace_start(lft_client_t *client, lft_trace_t *trace, const char *
     e.opts = opts;
     lft_err_t err = lft_trace_start_check(&e, client, trace);
     if (err == LFT_OK) {
-        err = lft_check_opts(&e);
-    }
-    if (err == LFT_OK) {
-        err = lft_emit(&e);
+        err = lft_emit_checked(&e);
     }
     return err == LFT_OK ? lft_obs_started(trace, &e) : err;
 }
@@ -1047,11 +1053,7 @@ static lft_err_t lft_write_of(lft_obs_t *h, const void *opts, uint32_t how)
     if (checked != LFT_OK) {
         return checked == LFT_NOTHING ? LFT_OK : (lft_err_t)checked;
     }
-    lft_err_t err = lft_check_opts(&e);
-    if (err != LFT_OK) {
-        return err;
-    }
-    err = lft_emit(&e);
+    const lft_err_t err = lft_emit_checked(&e);
     if (e.type == LFT_REC_UPDATE) {
         h->start_abs = e.by.start_hint; /* where the START is now, if moved */
     }
@@ -1109,10 +1111,7 @@ LFT_NOINLINE static lft_err_t lft_new_general(lft_obs_t *obs, lft_obs_t *parent,
     e.opts = opts;
     lft_err_t err = lft_new_check(&e, obs, parent);
     if (err == LFT_OK) {
-        err = lft_check_opts(&e);
-    }
-    if (err == LFT_OK) {
-        err = lft_emit(&e);
+        err = lft_emit_checked(&e);
     }
     return err == LFT_OK && obs != NULL ? lft_obs_started(obs, &e) : err;
 }

@@ -39,32 +39,28 @@ void lft_test_lwip_args(int argc, char **argv, lft_test_lwip_args_t *a)
     a->nxdomain = "missing.lft.test";
     a->silent = "silent.lft.test";
     a->late = "late.lft.test";
+    /* the options taking a string, and where it goes */
+    const struct {
+        const char *name;
+        const char **to;
+    } strs[] = {
+        { "--ca", &a->ca },         { "--host", &a->host },         { "--connect", &a->connect },
+        { "--local", &a->local },   { "--absent", &a->absent },     { "--dns", &a->dns },
+        { "--name", &a->name },     { "--nxdomain", &a->nxdomain }, { "--silent", &a->silent },
+        { "--late", &a->late },
+    };
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
-        if (strcmp(k, "--ca") == 0) {
-            a->ca = v;
-        } else if (strcmp(k, "--host") == 0) {
-            a->host = v;
-        } else if (strcmp(k, "--connect") == 0) {
-            a->connect = v;
-        } else if (strcmp(k, "--local") == 0) {
-            a->local = v;
+        size_t n = 0;
+        while (n < sizeof strs / sizeof strs[0] && strcmp(k, strs[n].name) != 0) {
+            n++;
+        }
+        if (n < sizeof strs / sizeof strs[0]) {
+            *strs[n].to = v;
         } else if (strcmp(k, "--port") == 0) {
             a->port = (uint16_t)atoi(v);
         } else if (strcmp(k, "--closed-port") == 0) {
             a->closed_port = (uint16_t)atoi(v);
-        } else if (strcmp(k, "--absent") == 0) {
-            a->absent = v;
-        } else if (strcmp(k, "--dns") == 0) {
-            a->dns = v;
-        } else if (strcmp(k, "--name") == 0) {
-            a->name = v;
-        } else if (strcmp(k, "--nxdomain") == 0) {
-            a->nxdomain = v;
-        } else if (strcmp(k, "--silent") == 0) {
-            a->silent = v;
-        } else if (strcmp(k, "--late") == 0) {
-            a->late = v;
         } else {
             lft_test_lwip_say("unknown argument %s", k);
             _exit(2);

@@ -984,6 +984,17 @@ static void sweep_start(lft_trace_t *t, sweep_span_t *sp, unsigned *names)
     }
 }
 
+/* The first open span from slot k on (wrapping), or NULL. */
+static sweep_span_t *sweep_first_open(sweep_span_t *sp, unsigned k)
+{
+    for (unsigned i = 0; i < SWEEP_SPANS; i++) {
+        if (sp[(k + i) % SWEEP_SPANS].used) {
+            return &sp[(k + i) % SWEEP_SPANS];
+        }
+    }
+    return NULL;
+}
+
 /* Update the first open span from slot k on (an UPDATE of 19 bytes: its
  * output "u"), or the trace when none is open (UPDATE records of open
  * observations move like their START). */
@@ -992,14 +1003,12 @@ static void sweep_update(lft_trace_t *t, sweep_span_t *sp, unsigned k)
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
     o.output = LFT_TEXT("u");
-    for (unsigned i = 0; i < SWEEP_SPANS; i++) {
-        sweep_span_t *s = &sp[(k + i) % SWEEP_SPANS];
-        if (s->used) {
-            lft_err_t err = lft_obs_update(&s->h, &o);
-            LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
-            s->updates += err == LFT_OK;
-            return;
-        }
+    sweep_span_t *const s = sweep_first_open(sp, k);
+    if (s != NULL) {
+        lft_err_t err = lft_obs_update(&s->h, &o);
+        LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+        s->updates += err == LFT_OK;
+        return;
     }
     lft_trace_opts_t to;
     memset(&to, 0, sizeof to);
@@ -1016,15 +1025,12 @@ static void sweep_end(sweep_span_t *sp, unsigned k, int big)
     lft_obs_opts_t o;
     memset(&o, 0, sizeof o);
     o.output = LFT_TEXT("twenty-bytes-output!");
-    for (unsigned i = 0; i < SWEEP_SPANS; i++) {
-        sweep_span_t *s = &sp[(k + i) % SWEEP_SPANS];
-        if (s->used) {
-            lft_err_t err = lft_obs_end(&s->h, big ? &o : NULL);
-            LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
-            LFT_CHECK_EQ(lft_obs_is_open(&s->h), 0);
-            s->used = 0;
-            return;
-        }
+    sweep_span_t *const s = sweep_first_open(sp, k);
+    if (s != NULL) {
+        lft_err_t err = lft_obs_end(&s->h, big ? &o : NULL);
+        LFT_CHECK(err == LFT_OK || err == LFT_ERR_RING_FULL);
+        LFT_CHECK_EQ(lft_obs_is_open(&s->h), 0);
+        s->used = 0;
     }
 }
 
