@@ -13,7 +13,13 @@
  * models no pipeline or wait states.
  *
  * Port: port/baremetal with a 1 MHz tick source (no division on the clock
- * path); names and usage keys as a typical firmware passes them.
+ * path); names and usage keys as a typical firmware passes them. Copied
+ * strings go through newlib's strlen and memcpy, whose cost depends on the
+ * strings' alignment: a figure with copied strings moves by a few dozen
+ * instructions when the image's layout does.
+ *
+ * It also prints the stack each kind of call used, measured by painting
+ * (stack_paint, stack_peak), including the library's libc leaves.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +77,68 @@ __attribute__((noinline)) static lft_err_t empty_call(lft_obs_t *o, lft_obs_t *p
 
 static unsigned failures;
 
+/*
+ * Stack, measured by painting: stack_paint fills the PAINT_BYTES below
+ * main's stack pointer (but the PAINT_GUARD bytes just below it, where
+ * stack_paint's and stack_peak's own frames go) with PAINT_WORD; the calls
+ * made from main run; stack_peak finds the deepest word they changed. What
+ * it returns is the stack of those calls, all their callees included, in
+ * this build (-Os, the same flags as the library). Only recording calls and
+ * ticks_now (a leaf) run in between. Printed after the instruction figures.
+ */
+#define PAINT_WORD 0xA5A5A5A5u
+#define PAINT_BYTES 1024u
+#define PAINT_GUARD 32u
+#define STACK_FIGURES 10u
+
+static struct {
+    const char *what;
+    unsigned bytes;
+} stack_fig[STACK_FIGURES];
+static unsigned stack_figs;
+
+/* The stack pointer of the function this is inlined into. */
+static inline __attribute__((always_inline)) uintptr_t stack_pointer(void)
+{
+    uintptr_t sp;
+    __asm__ volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}
+
+__attribute__((noinline)) static void stack_paint(uintptr_t sp)
+{
+    for (volatile uint32_t *w = (volatile uint32_t *)(sp - PAINT_BYTES);
+         w < (volatile uint32_t *)(sp - PAINT_GUARD); w++) {
+        *w = PAINT_WORD;
+    }
+}
+
+/* Record what used the bytes below sp since stack_paint(sp). */
+__attribute__((noinline)) static void stack_peak(uintptr_t sp, const char *what)
+{
+    const volatile uint32_t *w = (const volatile uint32_t *)(sp - PAINT_BYTES);
+    while (w < (const volatile uint32_t *)(sp - PAINT_GUARD) && *w == PAINT_WORD) {
+        w++;
+    }
+    if (w == (const volatile uint32_t *)(sp - PAINT_BYTES)) {
+        printf("%s: more than %u B of stack (the painted area)\n", what, PAINT_BYTES);
+        failures++;
+    }
+    if (stack_figs < STACK_FIGURES) {
+        stack_fig[stack_figs].what = what;
+        stack_fig[stack_figs].bytes = (unsigned)(sp - (uintptr_t)w);
+        stack_figs++;
+    }
+}
+
+static void stack_report(void)
+{
+    printf("stack of the recording calls, measured (painted, deepest byte below the caller)\n");
+    for (unsigned i = 0; i < stack_figs; i++) {
+        printf("  %-38s %4u B\n", stack_fig[i].what, stack_fig[i].bytes);
+    }
+}
+
 /* Print what cost mi over n calls (or records), less base (the measuring
  * code's own cost), with goal when not 0. */
 static void report_n(const char *what, uint64_t mi, uint64_t base, unsigned n, const char *unit,
@@ -123,22 +191,31 @@ static int end_of_moved_span(void)
     cfg.drop_policy = LFT_DROP_OLDEST;
     lft_trace_t t = LFT_OBS_INIT;
     lft_obs_t span = LFT_OBS_INIT;
+    lft_obs_t gen = LFT_OBS_INIT;
     lft_stats_t st;
+    const uintptr_t sp = stack_pointer();
     if (lft_client_deinit(&client) != LFT_OK || lft_baremetal_init(&pc) != 0 ||
         lft_client_init(&client, &cfg) != LFT_OK || lft_trace_start(&client, &t, "moved", NULL) != LFT_OK ||
-        LFT_SPAN_START(&span, &t, "long") != LFT_OK) {
+        LFT_SPAN_START(&span, &t, "long") != LFT_OK || LFT_GENERATION_START(&gen, &t, "llm") != LFT_OK ||
+        lft_generation_first_token(&gen) != LFT_OK) {
         printf("setup of the moved span failed\n");
         return 1;
     }
-    /* until the START has moved and the ring is full of events again */
+    /* until the STARTs (and the first token's UPDATE) have moved and the
+     * ring is full of events again: each event's room is made by the
+     * reclaim of LFT_DROP_OLDEST, the deepest record path */
+    stack_paint(sp);
     for (unsigned i = 0; i < 3u * sizeof ring / 35u; i++) {
         (void)LFT_EVENT(&span, "tick");
     }
+    stack_peak(sp, "event, ring full (LFT_DROP_OLDEST)");
     (void)lft_client_stats(&client, &st);
     const unsigned records = (unsigned)st.pending_records;
+    stack_paint(sp);
     uint32_t t0 = ticks_now();
     const lft_err_t err = lft_obs_end(&span, NULL);
     uint32_t t1 = ticks_now();
+    stack_peak(sp, "span end, START moved");
     char what[48];
     snprintf(what, sizeof what, "span end, START moved (%u records)", records);
     report_n(what, milli_instructions(t0, t1), empty_mi, 1, "call", 0);
@@ -146,11 +223,16 @@ static int end_of_moved_span(void)
         printf("the moved span's end failed (%d; %lu moved)\n", (int)err, (unsigned long)st.moved);
         return 1;
     }
+    if (lft_obs_end(&gen, NULL) != LFT_OK) {
+        printf("the moved generation's end failed\n");
+        return 1;
+    }
     return 0;
 }
 
 int main(void)
 {
+    const uintptr_t sp = stack_pointer();
     const lft_baremetal_config_t pc = { timer_read, 1000000u, NULL, fixed_entropy, NULL };
     lft_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -181,48 +263,58 @@ int main(void)
     printf("instructions per call (%s, SysTick at %lu Hz under -icount shift=0, %u calls each)\n",
            LFT_EMB_TARGET_NAME, (unsigned long)LFT_EMB_SYSTICK_HZ, OPS);
 
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= LFT_SPAN_START(&obs[i], &trace, "step");
     }
     t1 = ticks_now();
+    stack_peak(sp, "span start (LFT_SPAN_START, literal)");
     report("span start (LFT_SPAN_START, literal)", milli_instructions(t0, t1), 80);
 
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_obs_end(&obs[i], NULL);
     }
     t1 = ticks_now();
+    stack_peak(sp, "span end (no options)");
     report("span end (no options)", milli_instructions(t0, t1), 150);
     drain();
 
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_span_start(&obs[i], &trace, "step", NULL);
     }
     t1 = ticks_now();
+    stack_peak(sp, "span start (name copied, no options)");
     report("span start (name copied, no options)", milli_instructions(t0, t1), 0);
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_obs_end(&obs[i], NULL);
     }
     drain();
 
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= LFT_EVENT(&trace, "tick");
     }
     t1 = ticks_now();
+    stack_peak(sp, "event (LFT_EVENT, literal)");
     report("event (LFT_EVENT, literal)", milli_instructions(t0, t1), 0);
     t0 = ticks_now();
     drain(); /* the OPS events are released, the open trace is passed over */
     t1 = ticks_now();
     report_n("reader pass (next, release)", milli_instructions(t0, t1), empty_mi, OPS, "record", 0);
 
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_event(&trace, "tick", NULL);
     }
     t1 = ticks_now();
+    stack_peak(sp, "event (name copied, no options)");
     report("event (name copied, no options)", milli_instructions(t0, t1), 0);
     drain();
 
@@ -234,17 +326,21 @@ int main(void)
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_generation_start(&obs[i], &trace, "llm", NULL);
     }
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_generation_first_token(&obs[i]);
     }
     t1 = ticks_now();
+    stack_peak(sp, "generation first token");
     report("generation first token", milli_instructions(t0, t1), 0);
+    stack_paint(sp);
     t0 = ticks_now();
     for (unsigned i = 0; i < OPS; i++) {
         err |= lft_obs_end(&obs[i], &end);
     }
     t1 = ticks_now();
+    stack_peak(sp, "generation end (usage input+output)");
     report("generation end (usage input+output)", milli_instructions(t0, t1), 0);
     drain();
 
@@ -254,5 +350,7 @@ int main(void)
         printf("a recording call failed (%d)\n", (int)err);
         return 1;
     }
-    return end_of_moved_span();
+    const int moved = end_of_moved_span();
+    stack_report();
+    return moved != 0 || failures != 0;
 }
