@@ -17,6 +17,13 @@
  *   - the lock nests (restores the previous PRIMASK) and leaves interrupts
  *     enabled; the tick extension handles a 32-bit wrap and every
  *     tick-rate conversion exactly.
+ * Then the same under LFT_DROP_OLDEST on a ring far too small for what is
+ * recorded between drains (test_drop_oldest): the ring makes room all the
+ * time, moving the open records (the trace's, a long span's, a generation's
+ * START and its first-token UPDATE) and dropping ended ones, while the
+ * interrupt records into it. Checked: no open record is ever dropped and
+ * each is read once, with its fields; what is read is in order, each record
+ * at most once; every recorded record is read or counted as overwritten.
  * Exit status 0 on success, 1 on a failed check, 139 on a fault, 124 from
  * timeout when it hangs.
  */
@@ -250,6 +257,161 @@ static void drain(void)
     (void)lft_reader_end(&rd);
 }
 
+/* ------------------------------------------- LFT_DROP_OLDEST under ISR */
+
+#define OLDEST_RING 1024u
+#define OLDEST_SPANS 3000u
+#define OLDEST_DRAIN_EVERY 40u
+
+static lft_obs_t long_span, gen;
+static struct {
+    uint32_t read, events, next_event_n;
+    int64_t last_start_i, last_end_i;
+    uint32_t trace_start, trace_end, long_start, long_end, gen_start, gen_update, gen_end;
+} od;
+
+static void check_record_oldest(const lft_record_t *rec)
+{
+    od.read++;
+    switch (rec->type) {
+    case LFT_REC_EVENT: {
+        const int64_t n = record_meta(rec, "n", "tick");
+        CHECK(n >= (int64_t)od.next_event_n); /* in interrupt order, at most once */
+        od.next_event_n = (uint32_t)n + 1u;
+        od.events++;
+        break;
+    }
+    case LFT_REC_START:
+        if (rec->serial == trace_serial) {
+            CHECK(rec->kind == LFT_KIND_TRACE && record_meta(rec, "none", "isr-oldest") == -1);
+            od.trace_start++;
+        } else if (rec->serial == long_span.serial) {
+            CHECK(rec->kind == LFT_KIND_SPAN && record_meta(rec, "none", "long") == -1);
+            od.long_start++;
+        } else if (rec->serial == gen.serial) {
+            CHECK(rec->kind == LFT_KIND_GENERATION && record_meta(rec, "none", "llm") == -1);
+            od.gen_start++;
+        } else {
+            const int64_t i = record_meta(rec, "i", "work");
+            CHECK(rec->kind == LFT_KIND_SPAN && rec->parent == long_span.serial);
+            CHECK(i > od.last_start_i); /* in loop order, at most once */
+            od.last_start_i = i;
+        }
+        break;
+    case LFT_REC_UPDATE:
+        /* the generation's first token: it names its START, and is kept */
+        CHECK(rec->serial == gen.serial && (rec->flags & LFT_RECF_ORPHAN) == 0);
+        od.gen_update++;
+        break;
+    case LFT_REC_END:
+        if (rec->serial == trace_serial) {
+            od.trace_end++;
+        } else if (rec->serial == long_span.serial) {
+            od.long_end++;
+        } else if (rec->serial == gen.serial) {
+            od.gen_end++;
+        } else {
+            const int64_t i = record_meta(rec, "i", NULL);
+            CHECK(i > od.last_end_i);
+            od.last_end_i = i;
+        }
+        break;
+    default:
+        CHECK(0);
+        break;
+    }
+}
+
+static void drain_oldest(void)
+{
+    lft_reader_t rd;
+    lft_record_t rec;
+    CHECK(lft_reader_begin(&client, &rd) == LFT_OK);
+    while (lft_reader_next(&rd, &rec)) {
+        if ((rec.type == LFT_REC_START || rec.type == LFT_REC_UPDATE) &&
+            !lft_reader_is_ended(&rd, &rec)) {
+            continue; /* open: kept (and moved when room is made) */
+        }
+        check_record_oldest(&rec);
+        CHECK(lft_reader_release(&rd, &rec) == LFT_OK);
+    }
+    (void)lft_reader_end(&rd);
+}
+
+static void test_drop_oldest(void)
+{
+    isr_recording = 0;
+    CHECK(lft_client_deinit(&client) == LFT_OK);
+    lft_config_t cc;
+    memset(&cc, 0, sizeof cc);
+    cc.ring = ring;
+    cc.ring_size = OLDEST_RING;
+    cc.drop_policy = LFT_DROP_OLDEST;
+    memset(&od, 0, sizeof od);
+    od.last_start_i = -1;
+    od.last_end_i = -1;
+    CHECK(lft_client_init(&client, &cc) == LFT_OK);
+    CHECK(lft_trace_start(&client, &trace, "isr-oldest", NULL) == LFT_OK);
+    CHECK(LFT_SPAN_START(&long_span, &trace, "long") == LFT_OK);
+    CHECK(LFT_GENERATION_START(&gen, &trace, "llm") == LFT_OK);
+    CHECK(lft_generation_first_token(&gen) == LFT_OK);
+    trace_serial = trace.serial;
+    isr_calls = isr_ok = isr_fail = isr_inside = 0;
+    isr_recording = 1;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* enable, interrupt, processor clock */
+
+    uint32_t main_ok = 0, main_fail = 0;
+    for (uint32_t i = 0; i < OLDEST_SPANS; i++) {
+        lft_obs_t span = LFT_OBS_INIT;
+        const lft_kv_t meta[] = { LFT_KV_INT("i", (int64_t)i) };
+        lft_obs_opts_t o;
+        memset(&o, 0, sizeof o);
+        o.metadata = meta;
+        o.metadata_count = 1;
+        in_record = 1;
+        lft_err_t err = lft_span_start(&span, &long_span, "work", &o);
+        in_record = 0;
+        main_ok += err == LFT_OK;
+        main_fail += err != LFT_OK;
+        in_record = 1;
+        err = lft_obs_end(&span, &o);
+        in_record = 0;
+        main_ok += err == LFT_OK;
+        main_fail += err != LFT_OK;
+        if (i % OLDEST_DRAIN_EVERY == OLDEST_DRAIN_EVERY - 1u) {
+            drain_oldest();
+        }
+    }
+    isr_recording = 0;
+    SYST_CSR = 0;
+    CHECK(lft_obs_end(&gen, NULL) == LFT_OK);
+    CHECK(lft_obs_end(&long_span, NULL) == LFT_OK);
+    CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
+    drain_oldest();
+
+    lft_stats_t st;
+    CHECK(lft_client_stats(&client, &st) == LFT_OK);
+    printf("LFT_DROP_OLDEST, %u B ring: %lu records read, %lu overwritten, %lu moved; "
+           "interrupt events %lu (%lu read, refused %lu), inside a recording call %lu\n",
+           OLDEST_RING, (unsigned long)od.read, (unsigned long)st.dropped_overwritten,
+           (unsigned long)st.moved, (unsigned long)isr_ok, (unsigned long)od.events,
+           (unsigned long)isr_fail, (unsigned long)isr_inside);
+    /* the open records survived every reclaim and were read once */
+    CHECK(od.trace_start == 1 && od.trace_end == 1 && od.long_start == 1 && od.long_end == 1);
+    CHECK(od.gen_start == 1 && od.gen_update == 1 && od.gen_end == 1);
+    /* the main loop never fails (it does not record while it reads); the
+     * interrupt may find a reader open and the ring full: refused, counted */
+    CHECK(main_fail == 0 && main_ok == 2u * OLDEST_SPANS);
+    CHECK(isr_ok + isr_fail == isr_calls && st.dropped_ring_full == isr_fail);
+    /* everything recorded was read or overwritten, nothing is left */
+    CHECK(st.recorded == main_ok + isr_ok + 7u); /* + the trace's, long span's, generation's */
+    CHECK(st.recorded == od.read + st.dropped_overwritten);
+    CHECK(st.pending_records == 0 && st.dropped_invalid == 0);
+    CHECK(st.moved > 0 && st.dropped_overwritten > 0 && od.events > 0);
+    CHECK(isr_inside >= 50u);
+}
+
 int main(void)
 {
     test_port();
@@ -323,6 +485,7 @@ int main(void)
     CHECK(st.dropped_invalid == 0 && st.pending_records == 0);
     CHECK(isr_ok >= 300u);
     CHECK(isr_inside >= 100u);
+    test_drop_oldest();
     printf("%lu checks, %lu failed\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }
