@@ -1,10 +1,12 @@
 /*
  * test_isr.c - recording from an interrupt handler while the main loop
- * records too, on an emulated Cortex-M with port/baremetal (PRIMASK lock).
+ * records too, on an emulated Cortex-M (port/baremetal's PRIMASK lock) or
+ * RISC-V (its mstatus.MIE lock).
  *
- * SysTick fires every SYSTICK_PERIOD ticks (about 10000 instructions under
- * -icount shift=0 on mps2, 15700 on microbit) and records one event with a
- * sequence number under the trace; the main loop records spans (start and
+ * A timer interrupt fires every TIMER_PERIOD ticks, about 10000
+ * instructions under -icount shift=0 (Cortex-M: SysTick, 15700 on
+ * microbit; RISC-V: the virt machine's CLINT timer at 10 MHz), and records
+ * one event with a sequence number under the trace; the main loop records spans (start and
  * end, each carrying its index) under the same trace and drains the ring
  * with a reader between spans. Checked:
  *   - every record decodes, every field is well formed and carries the
@@ -29,16 +31,28 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lft_port_baremetal.h"
 #include "lft_record.h"
 #include "lftrace.h"
 
+#if defined(__riscv)
+/* QEMU virt's CLINT: the machine timer, 10 MHz of virtual time */
+#define MTIMECMP_LO (*(volatile uint32_t *)0x02004000u)
+#define MTIMECMP_HI (*(volatile uint32_t *)0x02004004u)
+#define MTIME_LO (*(volatile uint32_t *)0x0200BFF8u)
+#define MTIME_HI (*(volatile uint32_t *)0x0200BFFCu)
+#define TIMER_HZ 10000000u
+#define TIMER_PERIOD 101u /* ticks per interrupt (prime: drifts across the record path) */
+#else
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
-#define SYSTICK_PERIOD 251u /* ticks per interrupt (prime: drifts across the record path) */
+#define TIMER_HZ LFT_EMB_SYSTICK_HZ
+#define TIMER_PERIOD 251u /* ticks per interrupt (prime: drifts across the record path) */
+#endif
 #define SPANS 2000u
 #define DRAIN_EVERY 4u
 
@@ -58,21 +72,111 @@ static uint8_t ring[4096];
 static lft_client_t client;
 static lft_trace_t trace;
 
-static volatile uint32_t isr_ticks;      /* SysTick interrupts so far: the port's tick */
+static volatile uint32_t isr_ticks;      /* timer interrupts so far: the port's tick */
 static volatile uint32_t isr_calls, isr_ok, isr_fail;
 static volatile uint32_t in_record;      /* main loop is inside a recording call */
 static volatile uint32_t isr_inside;     /* interrupts that landed inside one */
 static volatile uint32_t isr_recording;  /* 1 once the trace exists */
 
-static uint32_t primask(void)
+static void timer_tick(void);
+
+#if defined(__riscv)
+/* 1 when interrupts are masked (mstatus.MIE clear). */
+static uint32_t irq_masked(void)
+{
+    uint32_t v;
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrr %0, mstatus\n\t.option pop"
+                     : "=r"(v));
+    return (v & 8u) == 0;
+}
+
+/* Unmask interrupts (none is enabled in mie before timer_start). */
+static void irq_enable(void)
+{
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrsi mstatus, 8\n\t.option pop"
+                     :
+                     :
+                     : "memory");
+}
+
+static uint64_t timer_next;
+
+static void timer_arm(void)
+{
+    MTIMECMP_HI = UINT32_MAX; /* no early match while the halves change */
+    MTIMECMP_LO = (uint32_t)timer_next;
+    MTIMECMP_HI = (uint32_t)(timer_next >> 32);
+}
+
+/* The trap vector (direct mode): the machine timer, the only interrupt
+ * enabled, or an exception, which ends the test as a fault. */
+__attribute__((interrupt("machine"), aligned(4))) static void trap_handler(void)
+{
+    uint32_t cause;
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrr %0, mcause\n\t.option pop"
+                     : "=r"(cause));
+    if ((cause & 0x80000000u) == 0) {
+        printf("exception, mcause %lu\n", (unsigned long)cause);
+        exit(139);
+    }
+    timer_next += TIMER_PERIOD;
+    timer_arm();
+    timer_tick();
+}
+
+static void timer_start(void)
+{
+    timer_next = (((uint64_t)MTIME_HI << 32) | MTIME_LO) + TIMER_PERIOD;
+    timer_arm();
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\t"
+                     "csrw mtvec, %0\n\tcsrs mie, %1\n\t.option pop"
+                     :
+                     : "r"((uintptr_t)trap_handler), "r"(1u << 7)
+                     : "memory");
+}
+
+static void timer_stop(void)
+{
+    __asm__ volatile(".option push\n\t.option arch, +zicsr\n\tcsrc mie, %0\n\t.option pop"
+                     :
+                     : "r"(1u << 7)
+                     : "memory");
+}
+#else
+/* 1 when interrupts are masked (PRIMASK set). */
+static uint32_t irq_masked(void)
 {
     uint32_t v;
     __asm__ volatile("mrs %0, primask" : "=r"(v));
     return v;
 }
 
+static void irq_enable(void)
+{
+    __asm__ volatile("cpsie i" : : : "memory");
+}
+
 void SysTick_Handler(void);
 void SysTick_Handler(void)
+{
+    timer_tick();
+}
+
+static void timer_start(void)
+{
+    SYST_RVR = TIMER_PERIOD - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* enable, interrupt, processor clock */
+}
+
+static void timer_stop(void)
+{
+    SYST_CSR = 0;
+}
+#endif
+
+/* The timer interrupt's work: count the tick, record an event. */
+static void timer_tick(void)
 {
     isr_ticks++;
     if (!isr_recording) {
@@ -94,7 +198,7 @@ void SysTick_Handler(void)
     }
 }
 
-static uint32_t systick_count(void)
+static uint32_t timer_count(void)
 {
     return isr_ticks;
 }
@@ -136,14 +240,14 @@ static void check_time_conversion(uint32_t hz, uint32_t start, const uint32_t *s
 static void test_port(void)
 {
     /* nesting: the inner unlock keeps interrupts masked, the outer restores */
-    CHECK(primask() == 0);
+    CHECK(irq_masked() == 0);
     const uint32_t a = lft_port_lock();
-    CHECK(primask() == 1);
+    CHECK(irq_masked() == 1);
     const uint32_t b = lft_port_lock();
     lft_port_unlock(b);
-    CHECK(primask() == 1);
+    CHECK(irq_masked() == 1);
     lft_port_unlock(a);
-    CHECK(primask() == 0);
+    CHECK(irq_masked() == 0);
 
     /* 1 MHz across the 32-bit wrap */
     const uint32_t wrap[] = { 0x10u, 0x20u, 0x7FFFFFFFu };
@@ -358,8 +462,7 @@ static void test_drop_oldest(void)
     trace_serial = trace.serial;
     isr_calls = isr_ok = isr_fail = isr_inside = 0;
     isr_recording = 1;
-    SYST_CVR = 0;
-    SYST_CSR = 7u; /* enable, interrupt, processor clock */
+    timer_start();
 
     uint32_t main_ok = 0, main_fail = 0;
     for (uint32_t i = 0; i < OLDEST_SPANS; i++) {
@@ -384,7 +487,7 @@ static void test_drop_oldest(void)
         }
     }
     isr_recording = 0;
-    SYST_CSR = 0;
+    timer_stop();
     CHECK(lft_obs_end(&gen, NULL) == LFT_OK);
     CHECK(lft_obs_end(&long_span, NULL) == LFT_OK);
     CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
@@ -414,14 +517,13 @@ static void test_drop_oldest(void)
 
 int main(void)
 {
+    irq_enable();
     test_port();
 
-    const lft_baremetal_config_t cfg = { systick_count, LFT_EMB_SYSTICK_HZ / SYSTICK_PERIOD, NULL,
+    const lft_baremetal_config_t cfg = { timer_count, TIMER_HZ / TIMER_PERIOD, NULL,
                                          fixed_entropy, NULL };
     CHECK(lft_baremetal_init(&cfg) == 0);
-    SYST_RVR = SYSTICK_PERIOD - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 7u; /* enable, interrupt, processor clock */
+    timer_start();
 
     lft_config_t cc;
     memset(&cc, 0, sizeof cc);
@@ -457,7 +559,7 @@ int main(void)
         } else {
             start_fail++;
         }
-        CHECK(primask() == 0);
+        CHECK(irq_masked() == 0);
         const uint64_t t = lft_port_time_mono_us();
         CHECK(t >= t_prev);
         t_prev = t;
@@ -466,7 +568,7 @@ int main(void)
         }
     }
     isr_recording = 0;
-    SYST_CSR = 0;
+    timer_stop();
     CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
     drain();
 
