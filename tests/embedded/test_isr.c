@@ -344,18 +344,19 @@ static void check_record(const lft_record_t *rec)
     }
 }
 
-static void drain(void)
+/* Read the ring: check and release every record but those of open
+ * observations (kept, and moved when room is made). */
+static void drain(void (*check)(const lft_record_t *))
 {
     lft_reader_t rd;
     lft_record_t rec;
     CHECK(lft_reader_begin(&client, &rd) == LFT_OK);
     while (lft_reader_next(&rd, &rec)) {
-        if (rec.type == LFT_REC_START && rec.kind == LFT_KIND_TRACE) {
-            if (!lft_reader_is_ended(&rd, &rec)) {
-                continue; /* kept (and moved) while the trace is open */
-            }
+        if ((rec.type == LFT_REC_START || rec.type == LFT_REC_UPDATE) &&
+            !lft_reader_is_ended(&rd, &rec)) {
+            continue;
         }
-        check_record(&rec);
+        check(&rec);
         CHECK(lft_reader_release(&rd, &rec) == LFT_OK);
     }
     (void)lft_reader_end(&rd);
@@ -426,22 +427,6 @@ static void check_record_oldest(const lft_record_t *rec)
     }
 }
 
-static void drain_oldest(void)
-{
-    lft_reader_t rd;
-    lft_record_t rec;
-    CHECK(lft_reader_begin(&client, &rd) == LFT_OK);
-    while (lft_reader_next(&rd, &rec)) {
-        if ((rec.type == LFT_REC_START || rec.type == LFT_REC_UPDATE) &&
-            !lft_reader_is_ended(&rd, &rec)) {
-            continue; /* open: kept (and moved when room is made) */
-        }
-        check_record_oldest(&rec);
-        CHECK(lft_reader_release(&rd, &rec) == LFT_OK);
-    }
-    (void)lft_reader_end(&rd);
-}
-
 static void test_drop_oldest(void)
 {
     isr_recording = 0;
@@ -483,7 +468,7 @@ static void test_drop_oldest(void)
         main_ok += err == LFT_OK;
         main_fail += err != LFT_OK;
         if (i % OLDEST_DRAIN_EVERY == OLDEST_DRAIN_EVERY - 1u) {
-            drain_oldest();
+            drain(check_record_oldest);
         }
     }
     isr_recording = 0;
@@ -491,7 +476,7 @@ static void test_drop_oldest(void)
     CHECK(lft_obs_end(&gen, NULL) == LFT_OK);
     CHECK(lft_obs_end(&long_span, NULL) == LFT_OK);
     CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
-    drain_oldest();
+    drain(check_record_oldest);
 
     lft_stats_t st;
     CHECK(lft_client_stats(&client, &st) == LFT_OK);
@@ -564,13 +549,13 @@ int main(void)
         CHECK(t >= t_prev);
         t_prev = t;
         if (i % DRAIN_EVERY == DRAIN_EVERY - 1u) {
-            drain();
+            drain(check_record);
         }
     }
     isr_recording = 0;
     timer_stop();
     CHECK(lft_trace_end(&trace, NULL) == LFT_OK);
-    drain();
+    drain(check_record);
 
     lft_stats_t st;
     CHECK(lft_client_stats(&client, &st) == LFT_OK);
