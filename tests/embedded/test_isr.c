@@ -344,6 +344,29 @@ static void check_record(const lft_record_t *rec)
     }
 }
 
+/* Start and end a span "work" under parent, both carrying metadata i,
+ * with in_record set around each call: the start's result; the end's is
+ * *end_err (LFT_ERR_ARG, not tried, when the start failed). */
+static lft_err_t record_span(lft_obs_t *parent, uint32_t i, lft_err_t *end_err)
+{
+    lft_obs_t span = LFT_OBS_INIT;
+    const lft_kv_t meta[] = { LFT_KV_INT("i", (int64_t)i) };
+    lft_obs_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.metadata = meta;
+    o.metadata_count = 1;
+    in_record = 1;
+    const lft_err_t err = lft_span_start(&span, parent, "work", &o);
+    in_record = 0;
+    *end_err = LFT_ERR_ARG;
+    if (err == LFT_OK) {
+        in_record = 1;
+        *end_err = lft_obs_end(&span, &o);
+        in_record = 0;
+    }
+    return err;
+}
+
 /* Read the ring: check and release every record but those of open
  * observations (kept, and moved when room is made). */
 static void drain(void (*check)(const lft_record_t *))
@@ -451,22 +474,10 @@ static void test_drop_oldest(void)
 
     uint32_t main_ok = 0, main_fail = 0;
     for (uint32_t i = 0; i < OLDEST_SPANS; i++) {
-        lft_obs_t span = LFT_OBS_INIT;
-        const lft_kv_t meta[] = { LFT_KV_INT("i", (int64_t)i) };
-        lft_obs_opts_t o;
-        memset(&o, 0, sizeof o);
-        o.metadata = meta;
-        o.metadata_count = 1;
-        in_record = 1;
-        lft_err_t err = lft_span_start(&span, &long_span, "work", &o);
-        in_record = 0;
-        main_ok += err == LFT_OK;
-        main_fail += err != LFT_OK;
-        in_record = 1;
-        err = lft_obs_end(&span, &o);
-        in_record = 0;
-        main_ok += err == LFT_OK;
-        main_fail += err != LFT_OK;
+        lft_err_t end_err;
+        const lft_err_t err = record_span(&long_span, i, &end_err);
+        main_ok += (err == LFT_OK) + (end_err == LFT_OK);
+        main_fail += (err != LFT_OK) + (end_err != LFT_OK);
         if (i % OLDEST_DRAIN_EVERY == OLDEST_DRAIN_EVERY - 1u) {
             drain(check_record_oldest);
         }
@@ -522,25 +533,11 @@ int main(void)
     uint32_t start_ok = 0, start_fail = 0, end_ok = 0, end_fail = 0;
     uint64_t t_prev = lft_port_time_mono_us();
     for (uint32_t i = 0; i < SPANS; i++) {
-        lft_obs_t span = LFT_OBS_INIT;
-        const lft_kv_t meta[] = { LFT_KV_INT("i", (int64_t)start_ok) };
-        lft_obs_opts_t o;
-        memset(&o, 0, sizeof o);
-        o.metadata = meta;
-        o.metadata_count = 1;
-        in_record = 1;
-        lft_err_t err = lft_span_start(&span, &trace, "work", &o);
-        in_record = 0;
-        if (err == LFT_OK) {
+        lft_err_t end_err;
+        if (record_span(&trace, start_ok, &end_err) == LFT_OK) {
             start_ok++;
-            in_record = 1;
-            err = lft_obs_end(&span, &o);
-            in_record = 0;
-            if (err == LFT_OK) {
-                end_ok++;
-            } else {
-                end_fail++;
-            }
+            end_ok += end_err == LFT_OK;
+            end_fail += end_err != LFT_OK;
         } else {
             start_fail++;
         }
