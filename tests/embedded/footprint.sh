@@ -26,8 +26,10 @@
 #   ones; "linked image" is the ELF's text+data (arm-none-eabi-size, or
 #   $SIZE_ARM), everything linked, strings merged.
 #   Stack: -fstack-usage frame sizes over the -fcallgraph-info call graph,
-#   worst path from each entry point; calls through function pointers and
-#   into libc are listed (their frames are not known to the compiler).
+#   worst path from each entry point (every recording call of lftrace.h,
+#   and the flush); a tail call (found in the objects' relocations) does not
+#   add its caller's frame; calls through function pointers and into libc
+#   are listed (their frames are not known to the compiler).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -206,23 +208,54 @@ def resolve(t):
         return t
     return defined.get(t.split(":")[-1], t)
 
+# Tail calls (a b.w or b<cond>.w to another function: R_ARM_THM_JUMP24 or
+# JUMP19 relocations) run after the caller has released its frame, so their
+# callee's stack is not added to the caller's. A callee reached by a bl as
+# well (R_ARM_THM_CALL) counts as called.
+calls, tails = {}, {}
+objdump = os.environ.get("OBJDUMP_ARM", "arm-none-eabi-objdump")
+for obj in glob.glob(os.path.join(out, "obj", "*.o")):
+    cur = None
+    dump = subprocess.run([objdump, "-dr", obj], capture_output=True, text=True, check=True).stdout
+    for line in dump.splitlines():
+        m = re.match(r"^[0-9a-f]+ <([^>]+)>:$", line)
+        if m:
+            cur = m.group(1)
+            continue
+        m = re.match(r"^\s+[0-9a-f]+: (R_ARM_THM_\w+)\s+([^+\s]+)", line)
+        if m and cur is not None:
+            kind = calls if m.group(1) == "R_ARM_THM_CALL" else \
+                tails if m.group(1) in ("R_ARM_THM_JUMP24", "R_ARM_THM_JUMP19") else None
+            if kind is not None:
+                kind.setdefault(cur, set()).add(m.group(2))
+
+def is_tail(src, dst):
+    s, d = src.split(":")[-1], dst.split(":")[-1]
+    return d in tails.get(s, ()) and d not in calls.get(s, ())
+
 def worst(t, seen=()):
+    """Worst stack from function t on: (bytes, path, libc functions reached)."""
     t = resolve(t)
     size, qual = nodes.get(t, (None, "external"))
     if t in seen:
         return 0, [t + " (recursion!)"], set()
     if size is None:
         return 0, [], {t.split(":")[-1]}
-    best, path, ext = 0, [], set()
+    name = t.split(":")[-1]
+    label = name + "(%d%s)" % (size, "" if qual == "static" else " " + qual)
+    best, path, ext = size, [label], set()
     for d in sorted(edges.get(t, ())):
         s, p, e = worst(d, seen + (t,))
         ext |= e
-        if s > best:
-            best, path = s, p
-    name = t.split(":")[-1]
-    return size + best, [name + "(%d%s)" % (size, "" if qual == "static" else " " + qual)] + path, ext
+        if is_tail(t, d):  # after t's frame is released
+            if s > best:
+                best, path = s, [label + " >tail"] + p
+        elif size + s > best:
+            best, path = size + s, [label] + p
+    return best, path, ext
 
-print("\nworst-case stack (bytes, -fstack-usage over the -fcallgraph-info call graph)")
+print("\nworst-case stack (bytes, -fstack-usage over the -fcallgraph-info call graph; a tail call"
+      "\n(>tail) runs after its caller's frame is released)")
 def stack(title, entries, goal):
     tot, path, ext = max((worst(e) for e in entries), key=lambda r: r[0])
     msg = ("goal <= %d B: %s" % (goal, "met" if tot <= goal else "NOT met")) if goal else "no goal"
@@ -231,9 +264,12 @@ def stack(title, entries, goal):
     ext = sorted(e for e in ext if e not in ("__indirect_call",))
     if ext:
         print("      plus libc frames of: " + ", ".join(ext))
-stack("record path (span start/end, event, generation end)",
-      ["lft_span_start", "lft_obs_end", "lft_event", "lft_generation_start", "lft_trace_start",
-       "lft_trace_end", "lft_obs_update", "lft_score"], 128)
+RECORD_CALLS = ["lft_span_start", "lft_span_start_ref", "lft_generation_start",
+                "lft_generation_start_ref", "lft_obs_start", "lft_obs_end", "lft_event",
+                "lft_event_ref", "lft_obs_update", "lft_generation_first_token", "lft_trace_start",
+                "lft_trace_update", "lft_trace_end", "lft_score"]
+stack("record path (every recording call)", RECORD_CALLS, 128)
+print("      per call: " + ", ".join("%s %d" % (e, worst(e)[0]) for e in RECORD_CALLS))
 stack("flush path (lft_flush / lft_poll)", ["lft_flush", "lft_poll"], 0)
 if any("__indirect_call" in v for k, v in edges.items()):
     print("      indirect calls (sink writers, stream ops) are counted by their callers' frames only")
