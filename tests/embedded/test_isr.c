@@ -3,10 +3,10 @@
  * records too, on an emulated Cortex-M (port/baremetal's PRIMASK lock) or
  * RISC-V (its mstatus.MIE lock).
  *
- * A timer interrupt fires every TIMER_PERIOD ticks, about 10000
- * instructions under -icount shift=0 (Cortex-M: SysTick, 15700 on
- * microbit; RISC-V: the virt machine's CLINT timer at 10 MHz), and records
- * one event with a sequence number under the trace; the main loop records spans (start and
+ * A timer interrupt (Cortex-M: SysTick; RISC-V: the virt machine's CLINT
+ * timer at 10 MHz) fires every TIMER_PERIOD ticks, about 10000 instructions
+ * under -icount shift=0 (15700 on microbit), and records one event with a
+ * sequence number under the trace; the main loop records spans (start and
  * end, each carrying its index) under the same trace and drains the ring
  * with a reader between spans. Checked:
  *   - every record decodes, every field is well formed and carries the
@@ -16,7 +16,7 @@
  *   - what was read equals what the calls reported as recorded, and the
  *     client's counters agree (recorded, dropped, pending 0 at the end);
  *   - interrupts really landed inside recording calls (many times);
- *   - the lock nests (restores the previous PRIMASK) and leaves interrupts
+ *   - the lock nests (restores the previous mask) and leaves interrupts
  *     enabled; the tick extension handles a 32-bit wrap and every
  *     tick-rate conversion exactly.
  * Then the same under LFT_DROP_OLDEST on a ring far too small for what is
