@@ -29,7 +29,8 @@
 #   worst path from each entry point (every recording call of lftrace.h,
 #   and the flush); a tail call (found in the objects' relocations) does not
 #   add its caller's frame; calls through function pointers and into libc
-#   are listed (their frames are not known to the compiler).
+#   are listed (their frames are not known to the compiler). The stack is
+#   also given for the library built for Cortex-M0 (-mcpu=cortex-m0 -Os).
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,6 +74,17 @@ for app in fp_core fp_client fp_stubs; do
     compile "$HERE/footprint/$app.c" "$app.o"
 done
 (cd "$OUT/obj" && $CC $CFLAGS -DFP_MINIMAL -c "$HERE/footprint/fp_core.c" -o fp_core_min.o)
+
+# The stack on Cortex-M0 too (ARMv6-M: other instructions, other frames, no
+# tail calls): the library's objects and the stubs, for the call graph.
+mkdir -p "$OUT/obj-m0"
+ARCH_M0="-mcpu=cortex-m0 -mthumb"
+CFLAGS_M0=$(echo "$CFLAGS" | sed "s|$ARCH|$ARCH_M0|")
+for src in "$ROOT"/core/*.c "$ROOT"/port/baremetal/lft_port_baremetal.c "$ROOT"/transports/*.c \
+    "$HERE/footprint/fp_stubs.c"; do
+    case $src in */lft_tls.c) continue ;; esac
+    (cd "$OUT/obj-m0" && $CC $CFLAGS_M0 -c "$src" -o "$(basename "$src" .c).o")
+done
 
 link() { # name objs...
     name=$1
@@ -181,82 +193,87 @@ summary("client_min", "minimal client (OTLP protobuf only, scores batched): fp_c
         "LFT_EXPORT_OTLP_JSON=0 LFT_EXPORT_INGESTION=0 LFT_EXPORT_SCORES_API=0", 12288)
 
 # ---------------------------------------------------------------- stack
-nodes, edges = {}, {}
-for ci in glob.glob(os.path.join(out, "obj", "*.ci")):
-    if ci.endswith(("lft_export_min.ci", "fp_client_min.ci")):
-        continue  # the stack is that of the whole client
-    unit = os.path.basename(ci)[:-3]
-    for block in re.findall(r"node: \{([^}]*)\}", open(ci).read()):
-        title = re.search(r'title: "([^"]*)"', block).group(1)
-        label = re.search(r'label: "([^"]*)"', block).group(1)
-        m = re.search(r"\\n(\d+) bytes \((\w+)", label)
-        if m or title not in nodes:  # a declaration seen in another unit has no size
-            nodes[title] = (int(m.group(1)) if m else None, m.group(2) if m else "external")
-    for src, dst in re.findall(r'edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"', open(ci).read()):
-        edges.setdefault(src, set()).add(dst)
-
-defined = {t.split(":")[-1]: t for t, (sz, _) in nodes.items() if sz is not None}
 # Calls through function pointers whose targets the library fixes itself
 # (not sinks or streams): followed like direct calls.
 KNOWN_INDIRECT = {"lft_attr": ("lft_json_attr",)}
-for t in list(nodes):
-    for dst in KNOWN_INDIRECT.get(t.split(":")[-1], ()):
-        if dst in defined:
-            edges.setdefault(t, set()).add(defined[dst])
-def resolve(t):
-    if nodes.get(t, (None,))[0] is not None:
-        return t
-    return defined.get(t.split(":")[-1], t)
-
-# Tail calls (a b.w or b<cond>.w to another function: R_ARM_THM_JUMP24 or
-# JUMP19 relocations) run after the caller has released its frame, so their
-# callee's stack is not added to the caller's. A callee reached by a bl as
-# well (R_ARM_THM_CALL) counts as called.
-calls, tails = {}, {}
 objdump = os.environ.get("OBJDUMP_ARM", "arm-none-eabi-objdump")
-for obj in glob.glob(os.path.join(out, "obj", "*.o")):
-    cur = None
-    dump = subprocess.run([objdump, "-dr", obj], capture_output=True, text=True, check=True).stdout
-    for line in dump.splitlines():
-        m = re.match(r"^[0-9a-f]+ <([^>]+)>:$", line)
-        if m:
-            cur = m.group(1)
-            continue
-        m = re.match(r"^\s+[0-9a-f]+: (R_ARM_THM_\w+)\s+([^+\s]+)", line)
-        if m and cur is not None:
-            kind = calls if m.group(1) == "R_ARM_THM_CALL" else \
-                tails if m.group(1) in ("R_ARM_THM_JUMP24", "R_ARM_THM_JUMP19") else None
-            if kind is not None:
-                kind.setdefault(cur, set()).add(m.group(2))
 
-def is_tail(src, dst):
-    s, d = src.split(":")[-1], dst.split(":")[-1]
-    return d in tails.get(s, ()) and d not in calls.get(s, ())
+def callgraph(objdir):
+    """The worst-stack function over the objects in objdir, and whether
+    they make indirect calls."""
+    nodes, edges = {}, {}
+    for ci in glob.glob(os.path.join(objdir, "*.ci")):
+        if ci.endswith(("lft_export_min.ci", "fp_client_min.ci")):
+            continue  # the stack is that of the whole client
+        for block in re.findall(r"node: \{([^}]*)\}", open(ci).read()):
+            title = re.search(r'title: "([^"]*)"', block).group(1)
+            label = re.search(r'label: "([^"]*)"', block).group(1)
+            m = re.search(r"\\n(\d+) bytes \((\w+)", label)
+            if m or title not in nodes:  # a declaration seen in another unit has no size
+                nodes[title] = (int(m.group(1)) if m else None, m.group(2) if m else "external")
+        for src, dst in re.findall(r'edge: \{ sourcename: "([^"]*)" targetname: "([^"]*)"',
+                                   open(ci).read()):
+            edges.setdefault(src, set()).add(dst)
+    defined = {t.split(":")[-1]: t for t, (sz, _) in nodes.items() if sz is not None}
+    for t in list(nodes):
+        for dst in KNOWN_INDIRECT.get(t.split(":")[-1], ()):
+            if dst in defined:
+                edges.setdefault(t, set()).add(defined[dst])
 
-def worst(t, seen=()):
-    """Worst stack from function t on: (bytes, path, libc functions reached)."""
-    t = resolve(t)
-    size, qual = nodes.get(t, (None, "external"))
-    if t in seen:
-        return 0, [t + " (recursion!)"], set()
-    if size is None:
-        return 0, [], {t.split(":")[-1]}
-    name = t.split(":")[-1]
-    label = name + "(%d%s)" % (size, "" if qual == "static" else " " + qual)
-    best, path, ext = size, [label], set()
-    for d in sorted(edges.get(t, ())):
-        s, p, e = worst(d, seen + (t,))
-        ext |= e
-        if is_tail(t, d):  # after t's frame is released
-            if s > best:
-                best, path = s, [label + " >tail"] + p
-        elif size + s > best:
-            best, path = size + s, [label] + p
-    return best, path, ext
+    # Tail calls (a b.w or b<cond>.w to another function: R_ARM_THM_JUMP24
+    # or JUMP19 relocations) run after the caller has released its frame, so
+    # their callee's stack is not added to the caller's. A callee reached by
+    # a bl as well (R_ARM_THM_CALL) counts as called.
+    calls, tails = {}, {}
+    for obj in glob.glob(os.path.join(objdir, "*.o")):
+        cur = None
+        dump = subprocess.run([objdump, "-dr", obj], capture_output=True, text=True,
+                              check=True).stdout
+        for line in dump.splitlines():
+            m = re.match(r"^[0-9a-f]+ <([^>]+)>:$", line)
+            if m:
+                cur = m.group(1)
+                continue
+            m = re.match(r"^\s+[0-9a-f]+: (R_ARM_THM_\w+)\s+([^+\s]+)", line)
+            if m and cur is not None:
+                kind = calls if m.group(1) == "R_ARM_THM_CALL" else \
+                    tails if m.group(1) in ("R_ARM_THM_JUMP24", "R_ARM_THM_JUMP19") else None
+                if kind is not None:
+                    kind.setdefault(cur, set()).add(m.group(2))
 
-print("\nworst-case stack (bytes, -fstack-usage over the -fcallgraph-info call graph; a tail call"
-      "\n(>tail) runs after its caller's frame is released)")
-def stack(title, entries, goal):
+    def resolve(t):
+        if nodes.get(t, (None,))[0] is not None:
+            return t
+        return defined.get(t.split(":")[-1], t)
+
+    def is_tail(src, dst):
+        s, d = src.split(":")[-1], dst.split(":")[-1]
+        return d in tails.get(s, ()) and d not in calls.get(s, ())
+
+    def worst(t, seen=()):
+        """Worst stack from function t on: (bytes, path, libc functions reached)."""
+        t = resolve(t)
+        size, qual = nodes.get(t, (None, "external"))
+        if t in seen:
+            return 0, [t + " (recursion!)"], set()
+        if size is None:
+            return 0, [], {t.split(":")[-1]}
+        name = t.split(":")[-1]
+        label = name + "(%d%s)" % (size, "" if qual == "static" else " " + qual)
+        best, path, ext = size, [label], set()
+        for d in sorted(edges.get(t, ())):
+            s, p, e = worst(d, seen + (t,))
+            ext |= e
+            if is_tail(t, d):  # after t's frame is released
+                if s > best:
+                    best, path = s, [label + " >tail"] + p
+            elif size + s > best:
+                best, path = size + s, [label] + p
+        return best, path, ext
+
+    return worst, any("__indirect_call" in v for v in edges.values())
+
+def stack(worst, title, entries, goal):
     tot, path, ext = max((worst(e) for e in entries), key=lambda r: r[0])
     msg = ("goal <= %d B: %s" % (goal, "met" if tot <= goal else "NOT met")) if goal else "no goal"
     print("  %-44s %5d B   %s" % (title, tot, msg))
@@ -264,13 +281,22 @@ def stack(title, entries, goal):
     ext = sorted(e for e in ext if e not in ("__indirect_call",))
     if ext:
         print("      plus libc frames of: " + ", ".join(ext))
+
 RECORD_CALLS = ["lft_span_start", "lft_span_start_ref", "lft_generation_start",
                 "lft_generation_start_ref", "lft_obs_start", "lft_obs_end", "lft_event",
                 "lft_event_ref", "lft_obs_update", "lft_generation_first_token", "lft_trace_start",
                 "lft_trace_update", "lft_trace_end", "lft_score"]
-stack("record path (every recording call)", RECORD_CALLS, 128)
+print("\nworst-case stack (bytes, -fstack-usage over the -fcallgraph-info call graph; a tail call"
+      "\n(>tail) runs after its caller's frame is released)")
+worst, indirect = callgraph(os.path.join(out, "obj"))
+stack(worst, "record path (every recording call)", RECORD_CALLS, 128)
 print("      per call: " + ", ".join("%s %d" % (e, worst(e)[0]) for e in RECORD_CALLS))
-stack("flush path (lft_flush / lft_poll)", ["lft_flush", "lft_poll"], 0)
-if any("__indirect_call" in v for k, v in edges.items()):
+stack(worst, "flush path (lft_flush / lft_poll)", ["lft_flush", "lft_poll"], 0)
+if indirect:
     print("      indirect calls (sink writers, stream ops) are counted by their callers' frames only")
+worst_m0, _ = callgraph(os.path.join(out, "obj-m0"))
+print("  cortex-m0 (the same sources, -mcpu=cortex-m0 -Os):")
+stack(worst_m0, "record path (every recording call), M0", RECORD_CALLS, 0)
+print("      per call: " + ", ".join("%s %d" % (e, worst_m0(e)[0]) for e in RECORD_CALLS))
+stack(worst_m0, "flush path (lft_flush / lft_poll), M0", ["lft_flush", "lft_poll"], 0)
 PY
