@@ -5,9 +5,11 @@
  * argument bytes: start, update and end traces and observations (any kind,
  * names copied or by reference, valid and invalid options, any parent of
  * the pool, NULL or a handle never started), events, scores, first tokens,
+ * the context stack (push, pop, lft_observe_begin / _end), the wall clock,
  * copies of handles over others (misuse the library must survive), reader
  * passes that release or mark records sent, and re-initialising the client
- * (every handle then belongs to a dead instance).
+ * (every handle then belongs to a dead instance), with or without
+ * sampling.
  *
  * Checked after every operation, besides "no crash, no sanitizer report":
  *   - records are conserved: recorded == released + overwritten + pending;
@@ -15,8 +17,8 @@
  *     (its fields decode to the end), of a known type and kind;
  *   - the ring never holds more than its size.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icore -Iport \
- *         tests/fuzz/fuzz_api.c liblftrace.a liblftrace_port_posix.a
+ * Build it with clang's -fsanitize=fuzzer,address,undefined, linked with
+ * the core and the POSIX port (the command is in README.md, Fuzzing).
  *
  * With -DLFT_FUZZ_STANDALONE it is a plain program that replays the files
  * named on its command line (used by ctest on a small seed set).
@@ -25,6 +27,7 @@
 
 #include <string.h>
 
+#include "lft_port.h"
 #include "lft_record.h"
 #include "lftrace.h"
 
@@ -35,7 +38,8 @@ static uint8_t ring[RING_MAX];
 static lft_client_t client;
 static lft_obs_t pool[POOL];
 static lft_obs_t never_started = LFT_OBS_INIT;
-static uint32_t released; /* by this client instance's readers */
+static uint32_t released;  /* by this client instance's readers */
+static uint32_t ring_size; /* this client instance's */
 
 /* The input, consumed a byte at a time (0 once it is used up). */
 typedef struct {
@@ -132,9 +136,11 @@ static void client_start(unsigned size_byte, unsigned policy_byte)
     lft_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.ring = ring;
-    cfg.ring_size = 256u + (size_byte % 16u) * 240u; /* 256 .. 3856 */
+    ring_size = 256u + (size_byte % 16u) * 240u; /* 256 .. 3856 */
+    cfg.ring_size = ring_size;
     cfg.drop_policy = (policy_byte & 1u) ? LFT_DROP_OLDEST : LFT_DROP_NEWEST;
     cfg.max_field_bytes = (policy_byte & 2u) ? 32u : 0u;
+    cfg.sample_rate = (policy_byte & 4u) ? 0.5 : 0.0;
     FUZZ_CHECK(lft_client_init(&client, &cfg) == LFT_OK);
     released = 0;
 }
@@ -180,14 +186,14 @@ static void check_conserved(void)
     lft_stats_t st;
     FUZZ_CHECK(lft_client_stats(&client, &st) == LFT_OK);
     FUZZ_CHECK(st.recorded == released + st.dropped_overwritten + st.pending_records);
-    FUZZ_CHECK(st.pending_bytes <= RING_MAX);
+    FUZZ_CHECK(st.pending_bytes <= ring_size && st.ring_high_water <= ring_size);
 }
 
 static void run_op(input_t *in)
 {
     lft_obs_opts_t o;
     lft_trace_opts_t to;
-    const unsigned op = next_byte(in) % 16u;
+    const unsigned op = next_byte(in) % 21u;
     lft_obs_t *h = &pool[next_byte(in) % POOL];
     switch (op) {
     case 0:
@@ -270,6 +276,25 @@ static void run_op(input_t *in)
         (void)lft_obs_is_open(h);
         break;
     }
+    case 15:
+        (void)lft_context_push(h);
+        break;
+    case 16:
+        (void)lft_context_pop(h);
+        break;
+    case 17: {
+        const lft_kind_t kind = (lft_kind_t)(next_byte(in) % LFT_KIND_COUNT);
+        (void)lft_observe_begin(&client, h, kind, pick_name(in), pick_obs_opts(in, &o));
+        break;
+    }
+    case 18:
+        (void)lft_observe_end(h, pick_obs_opts(in, &o));
+        break;
+    case 19: { /* the wall clock learned (or moved) */
+        const unsigned b = next_byte(in);
+        (void)lft_time_set_unix_us(&client, b == 0 ? 0u : 1700000000000000ull + b * 1000000ull);
+        break;
+    }
     default: { /* a new client instance: every handle is stale */
         const unsigned size = next_byte(in);
         const unsigned policy = next_byte(in);
@@ -286,6 +311,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input_t in = { data, data + size };
     memset(pool, 0, sizeof pool);
     memset(&client, 0, sizeof client);
+    lft_port_context_set(NULL); /* no context left by the previous input */
     const unsigned size_byte = next_byte(&in);
     client_start(size_byte, next_byte(&in));
     for (unsigned ops = 0; ops < 4096u && in.p < in.end; ops++) {
