@@ -201,7 +201,11 @@ typedef struct {
                                      wraps at 2^32: exporters compare differences */
     /* transport (filled by the exporter, lft_export.h) */
     uint32_t sent;                /* observations sent (each attempt counts) */
-    uint32_t acknowledged;        /* observations acknowledged by the server (released) */
+    uint32_t acknowledged;        /* observations acknowledged by the server (released); with
+                                     LFT_FORMAT_INGESTION an observation still open at a flush
+                                     goes out as a create first, and only the event that
+                                     completes it counts, here or in dropped_rejected /
+                                     dropped_oversize / dropped_retries */
     uint32_t retries;             /* requests repeated after a retryable failure */
     uint32_t requests;            /* HTTP requests whose body was sent completely */
     uint32_t dropped_rejected;    /* observations the server refused for good (4xx, or the one

@@ -763,15 +763,17 @@ static void lft_log_refused(const lft_exporter_t *ex, const char *message, size_
 
 /* The events of one batch request, for matching a 207's per-event verdicts:
  * id_of writes event i's envelope id (NUL-terminated, at most
- * LFT_EXPORT_EVENT_ID_MAX bytes); settle releases event i's records. */
+ * LFT_EXPORT_EVENT_ID_MAX bytes); settle releases event i's records and
+ * returns 1 when the event completes its observation (counted in
+ * acknowledged or dropped_rejected), 0 for the create of one still open
+ * (its end counts it). */
 #define LFT_EXPORT_EVENT_ID_MAX 24u
 typedef struct {
     lft_exporter_t *ex;
     size_t count;
     lft_err_t (*id_of)(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_ID_MAX + 1u]);
-    void (*settle)(void *ctx, size_t i);
+    int (*settle)(void *ctx, size_t i);
     void *ctx;
-    uint32_t drops;
 } lft_events_t;
 
 static void lft_on_event(void *ctx, const char *id, size_t id_len, int status, const char *message,
@@ -792,7 +794,6 @@ static void lft_on_event(void *ctx, const char *id, size_t id_len, int status, c
         } else {
             lft_log_refused(ex, message, message_len, status);
             ex->item_state[i] = LFT_ITEM_DROP;
-            ev->drops++;
         }
         return;
     }
@@ -819,11 +820,13 @@ static lft_err_t lft_settle_events(lft_exporter_t *ex, lft_events_t *ev, int *pr
     } else {
         memset(ex->item_state, LFT_ITEM_DONE, n); /* a plain 2xx acknowledges the whole batch */
     }
-    uint32_t done = 0, again = 0;
+    uint32_t done = 0, drops = 0, refused = 0, again = 0;
     for (size_t i = 0; i < n; i++) {
         if (ex->item_state[i] == LFT_ITEM_DONE || ex->item_state[i] == LFT_ITEM_DROP) {
-            ev->settle(ev->ctx, i);
-            done += ex->item_state[i] == LFT_ITEM_DONE;
+            const uint32_t completes = (uint32_t)ev->settle(ev->ctx, i);
+            done += ex->item_state[i] == LFT_ITEM_DONE ? completes : 0u;
+            drops += ex->item_state[i] == LFT_ITEM_DROP ? completes : 0u;
+            refused += ex->item_state[i] == LFT_ITEM_DROP;
         } else {
             again++;
         }
@@ -835,7 +838,7 @@ static lft_err_t lft_settle_events(lft_exporter_t *ex, lft_events_t *ev, int *pr
         ex->batch_limit = n > 1u ? (uint32_t)(n / 2u) : 1u;
     }
     LFT_STAT(ex, acknowledged, done);
-    LFT_STAT(ex, dropped_rejected, ev->drops);
+    LFT_STAT(ex, dropped_rejected, drops);
     *progress = 1;
     if (again > 0u) {
         LFT_STAT(ex, retries, 1u);
@@ -845,7 +848,7 @@ static lft_err_t lft_settle_events(lft_exporter_t *ex, lft_events_t *ev, int *pr
     if (ex->batch_limit < ex->cfg.batch_max) {
         ex->batch_limit = ex->batch_limit * 2u > ex->cfg.batch_max ? ex->cfg.batch_max : ex->batch_limit * 2u;
     }
-    return ev->drops > 0u ? LFT_ERR_REJECTED : LFT_OK;
+    return refused > 0u ? LFT_ERR_REJECTED : LFT_OK;
 }
 
 typedef struct {
@@ -861,16 +864,17 @@ static lft_err_t lft_score_id_of(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_
     return err != LFT_OK ? err : lft_scores_envelope_id(c->ex->client, &rec, out);
 }
 
-static void lft_score_settle(void *ctx, size_t i)
+static int lft_score_settle(void *ctx, size_t i)
 {
     lft_score_events_t *c = ctx;
     lft_release_pos(c->reader, c->ex->score_pos[i]);
+    return 1;
 }
 
 static void lft_release_scores(void *ctx, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        lft_score_settle(ctx, i);
+        (void)lft_score_settle(ctx, i);
     }
 }
 
@@ -920,7 +924,7 @@ static lft_err_t lft_send_scores(lft_exporter_t *ex, lft_reader_t *reader, int *
     lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "score export");
     lft_score_events_t sc = { ex, reader };
     if (out == LFT_OUT_DONE && !LFT_IS_SCORES_API(ex)) {
-        lft_events_t ev = { ex, n, lft_score_id_of, lft_score_settle, &sc, 0 };
+        lft_events_t ev = { ex, n, lft_score_id_of, lft_score_settle, &sc };
         return lft_settle_events(ex, &ev, progress);
     }
     switch (out) {
@@ -944,8 +948,9 @@ static lft_err_t lft_ingest_body(void *ctx, lft_sink_t *sink)
     return lft_ingest_encode(&ex->body.ingest.batch, ex->body.ingest.count, &ex->enc.ingest, sink);
 }
 
-/* Release (and, for creates of open observations, mark sent) item i. */
-static void lft_ingest_settle(void *ctx, size_t i)
+/* Release (and, for creates of open observations, mark sent) item i; 1
+ * when it completes its observation (lft_events_t.settle). */
+static int lft_ingest_settle(void *ctx, size_t i)
 {
     const lft_ingest_batch_t *batch = ctx;
     uint32_t pos[64];
@@ -962,13 +967,25 @@ static void lft_ingest_settle(void *ctx, size_t i)
     if (has_mark && lft_reader_at(batch->reader, mark, &rec) == LFT_OK) {
         (void)lft_reader_mark_sent(batch->reader, &rec);
     }
+    return !has_mark;
 }
 
 static void lft_release_ingest(void *ctx, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        lft_ingest_settle(ctx, i);
+        (void)lft_ingest_settle(ctx, i);
     }
+}
+
+/* How many of the first n items complete their observation (all but the
+ * creates of open ones): what dropping them loses. */
+static size_t lft_ingest_completing(const lft_ingest_batch_t *batch, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += batch->items[i].action != LFT_INGEST_CREATE_OPEN;
+    }
+    return k;
 }
 
 static lft_err_t lft_ingest_id_of(void *ctx, size_t i, char out[LFT_EXPORT_EVENT_ID_MAX + 1u])
@@ -999,8 +1016,9 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
             break;
         }
         if (ex->body.ingest.count == 1u) {
-            lft_ingest_settle(batch, 0);
-            LFT_STAT(ex, dropped_oversize, 1u);
+            if (lft_ingest_settle(batch, 0)) { /* an open create: its end counts it */
+                LFT_STAT(ex, dropped_oversize, 1u);
+            }
             lft_log(ex, 0, "event larger than max_request_bytes dropped%s (%ld)", "", (long)count.total);
             *progress = 1;
             return LFT_OK;
@@ -1018,11 +1036,12 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
     const lft_outcome_t out = lft_classify(ex, err, sent, n, 1, "ingestion");
     switch (out) {
     case LFT_OUT_DONE: {
-        lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, batch, 0 };
+        lft_events_t ev = { ex, n, lft_ingest_id_of, lft_ingest_settle, batch };
         return lft_settle_events(ex, &ev, progress);
     }
     default:
-        return lft_batch_not_done(ex, "ingestion", out, err, n, n, lft_release_ingest, batch, progress);
+        return lft_batch_not_done(ex, "ingestion", out, err, n, lft_ingest_completing(batch, n),
+                                  lft_release_ingest, batch, progress);
     }
 }
 #endif /* LFT_EXPORT_INGESTION */

@@ -145,6 +145,8 @@ static uint8_t ring[16384];
 static lft_client_t client;
 static lft_exporter_t ex;
 
+static lft_format_t setup_format; /* the next setup's (OTLP protobuf unless a test sets it) */
+
 static void setup(uint32_t flush_at, uint32_t interval_ms, uint32_t max_attempts)
 {
     memset(&fake, 0, sizeof fake);
@@ -158,6 +160,7 @@ static void setup(uint32_t flush_at, uint32_t interval_ms, uint32_t max_attempts
                                .max_attempts = max_attempts };
     ec.net.ops = &fake_ops;
     ec.net.ctx = NULL;
+    ec.format = setup_format;
     LFT_CHECK_EQ(lft_export_init(&ex, &client, &ec), LFT_OK);
 }
 
@@ -417,6 +420,51 @@ static void test_max_attempts_and_flush_results(void)
     teardown();
 }
 
+/* Batch API: an observation still open at a flush goes out as a create,
+ * its end later as an update; each observation is counted once, by the
+ * event that completes it, acknowledged or refused (found by fuzz_export:
+ * the creates were counted too, so more were acknowledged than completed). */
+static void test_ingestion_counts_each_observation_once(void)
+{
+    setup_format = LFT_FORMAT_INGESTION;
+    setup(1, 60000, 0);
+    lft_trace_t t = LFT_OBS_INIT;
+    lft_obs_t s = LFT_OBS_INIT;
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_span_start(&s, &t, "open", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_event(&s, "tick", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_OK); /* trace and span creates (open), the event */
+    LFT_CHECK_EQ(fake.requests, 1);
+    LFT_CHECK_EQ(stats().completed, 1);
+    LFT_CHECK_EQ(stats().acknowledged, 1);
+    LFT_CHECK_EQ(lft_obs_end(&s, NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_OK); /* their updates */
+    LFT_CHECK_EQ(fake.requests, 2);
+    lft_stats_t st = stats();
+    LFT_CHECK_EQ(st.completed, 3);
+    LFT_CHECK_EQ(st.acknowledged, 3);
+    LFT_CHECK_EQ(st.pending_records, 0);
+    teardown();
+
+    /* refused for good: the open creates are not observations lost (their
+     * ends count them), the event is */
+    setup(1, 60000, 0);
+    fake.statuses[0] = 401; /* the whole batch, never retried */
+    LFT_CHECK_EQ(lft_trace_start(&client, &t, "t", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_event(&t, "tick", NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_ERR_REJECTED);
+    LFT_CHECK_EQ(fake.requests, 1);
+    LFT_CHECK_EQ(stats().dropped_rejected, 1);
+    LFT_CHECK_EQ(lft_trace_end(&t, NULL), LFT_OK);
+    LFT_CHECK_EQ(lft_flush(&ex, 60000), LFT_OK);
+    st = stats();
+    LFT_CHECK_EQ(st.completed, 2);
+    LFT_CHECK_EQ(st.acknowledged + st.dropped_rejected, 2);
+    teardown();
+    setup_format = LFT_FORMAT_OTLP_PROTOBUF;
+}
+
 /* Log messages, API paths under base_path and the Basic credentials. */
 static char logged[8][200];
 static int logged_level[8];
@@ -598,6 +646,7 @@ int main(void)
     LFT_RUN(test_backoff_grows_to_cap);
     LFT_RUN(test_keep_alive_and_close);
     LFT_RUN(test_max_attempts_and_flush_results);
+    LFT_RUN(test_ingestion_counts_each_observation_once);
     LFT_RUN(test_losses_reach_the_server);
     LFT_RUN(test_shutdown_deadline);
     LFT_RUN(test_poll_does_not_wait_for_replies);
