@@ -7,7 +7,8 @@
  * the pool, NULL or a handle never started), events, scores, first tokens,
  * the context stack (push, pop, lft_observe_begin / _end), the wall clock,
  * copies of handles over others (misuse the library must survive), reader
- * passes that release or mark records sent, and re-initialising the client
+ * passes that release or mark records sent (also a reader held open across
+ * operations, as an exporter holds one), and re-initialising the client
  * (every handle then belongs to a dead instance), with or without
  * sampling.
  *
@@ -145,37 +146,70 @@ static void client_start(unsigned size_byte, unsigned policy_byte)
     released = 0;
 }
 
-/* A reader pass: every pending record, well formed; release the ended ones
- * the input says to, mark the other STARTs sent. */
+/* A reader held open across operations, as an exporter holds one while its
+ * request is out (recording goes on; LFT_DROP_OLDEST cannot free). */
+static lft_reader_t held;
+static int held_open;
+
+/* Check one record of rd's snapshot, well formed; release it when it is
+ * ended and how says so, or mark a START sent. */
+static void reader_take(lft_reader_t *rd, const lft_record_t *rec, unsigned how)
+{
+    FUZZ_CHECK(rec->type >= LFT_REC_START && rec->type <= LFT_REC_SCORE);
+    FUZZ_CHECK((unsigned)rec->kind < LFT_KIND_COUNT);
+    lft_field_iter_t it;
+    lft_field_t f;
+    int r;
+    lft_field_iter_init(&it, rec);
+    while ((r = lft_field_next(&it, &f)) == 1) {
+    }
+    FUZZ_CHECK(r == 0); /* the library writes only well-formed records */
+    const int ended = lft_reader_is_ended(rd, rec);
+    if (ended && (how & 1u)) {
+        FUZZ_CHECK(lft_reader_release(rd, rec) == LFT_OK);
+        released++;
+    } else if ((how & 2u) && rec->type == LFT_REC_START) {
+        FUZZ_CHECK(lft_reader_mark_sent(rd, rec) == LFT_OK);
+    }
+}
+
+static void held_end(void)
+{
+    if (held_open) {
+        (void)lft_reader_end(&held);
+        held_open = 0;
+    }
+}
+
+/* A reader pass: every pending record, well formed (reader_take). With
+ * a reader held, a few more of its records instead (ending it when it has
+ * none left); or the input opens one and holds it. */
 static void reader_pass(input_t *in)
 {
-    lft_reader_t rd;
     lft_record_t rec;
-    lft_stats_t st;
-    FUZZ_CHECK(lft_client_stats(&client, &st) == LFT_OK);
-    if (lft_reader_begin(&client, &rd) != LFT_OK) {
+    const unsigned how = next_byte(in);
+    if (held_open) {
+        for (unsigned k = 0; k <= (how >> 4); k++) {
+            if (lft_reader_next(&held, &rec) != 1) {
+                held_end();
+                return;
+            }
+            reader_take(&held, &rec, how);
+        }
         return;
     }
-    const unsigned how = next_byte(in);
+    if (how & 4u) {
+        held_open = lft_reader_begin(&client, &held) == LFT_OK;
+        return;
+    }
+    lft_reader_t rd;
+    lft_stats_t st;
+    FUZZ_CHECK(lft_client_stats(&client, &st) == LFT_OK);
+    FUZZ_CHECK(lft_reader_begin(&client, &rd) == LFT_OK);
     uint32_t seen = 0;
     while (lft_reader_next(&rd, &rec) == 1) {
         seen++;
-        FUZZ_CHECK(rec.type >= LFT_REC_START && rec.type <= LFT_REC_SCORE);
-        FUZZ_CHECK((unsigned)rec.kind < LFT_KIND_COUNT);
-        lft_field_iter_t it;
-        lft_field_t f;
-        int r;
-        lft_field_iter_init(&it, &rec);
-        while ((r = lft_field_next(&it, &f)) == 1) {
-        }
-        FUZZ_CHECK(r == 0); /* the library writes only well-formed records */
-        const int ended = lft_reader_is_ended(&rd, &rec);
-        if (ended && (how & 1u)) {
-            FUZZ_CHECK(lft_reader_release(&rd, &rec) == LFT_OK);
-            released++;
-        } else if ((how & 2u) && rec.type == LFT_REC_START) {
-            FUZZ_CHECK(lft_reader_mark_sent(&rd, &rec) == LFT_OK);
-        }
+        reader_take(&rd, &rec, how);
     }
     FUZZ_CHECK(seen == st.pending_records);
     (void)lft_reader_end(&rd);
@@ -298,6 +332,7 @@ static void run_op(input_t *in)
     default: { /* a new client instance: every handle is stale */
         const unsigned size = next_byte(in);
         const unsigned policy = next_byte(in);
+        held_end();
         FUZZ_CHECK(lft_client_deinit(&client) == LFT_OK);
         client_start(size, policy);
         break;
@@ -311,13 +346,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     input_t in = { data, data + size };
     memset(pool, 0, sizeof pool);
     memset(&client, 0, sizeof client);
+    held_open = 0;
     lft_port_context_set(NULL); /* no context left by the previous input */
     const unsigned size_byte = next_byte(&in);
     client_start(size_byte, next_byte(&in));
     for (unsigned ops = 0; ops < 4096u && in.p < in.end; ops++) {
         run_op(&in);
     }
-    reader_pass(&in);
+    held_end();
+    input_t none = { NULL, NULL };
+    reader_pass(&none);
     check_conserved();
     FUZZ_CHECK(lft_client_deinit(&client) == LFT_OK);
     return 0;
