@@ -6,9 +6,10 @@
  * A timer interrupt (Cortex-M: SysTick; RISC-V: the virt machine's CLINT
  * timer at 10 MHz) fires every TIMER_PERIOD ticks, about 10000 instructions
  * under -icount shift=0 (15700 on microbit), and records one event with a
- * sequence number under the trace; the main loop records spans (start and
- * end, each carrying its index) under the same trace and drains the ring
- * with a reader between spans. Checked:
+ * sequence number under the trace (and, every other tick, one more through
+ * the fast path, LFT_EVENT); the main loop records spans (start and end,
+ * each carrying its index) under the same trace and drains the ring with a
+ * reader between spans. Checked:
  *   - every record decodes, every field is well formed and carries the
  *     expected name and number (no torn or interleaved record);
  *   - events appear in interrupt order, each exactly once; span starts and
@@ -23,7 +24,8 @@
  * recorded between drains (test_drop_oldest): the ring makes room all the
  * time, moving the open records (the trace's, a long span's, a generation's
  * START and its first-token UPDATE) and dropping ended ones, while the
- * interrupt records into it. Checked: no open record is ever dropped and
+ * interrupt records into it and the main loop records spans both ways (with
+ * options, and by LFT_SPAN_START and lft_obs_end without). Checked: no open record is ever dropped and
  * each is read once, with its fields; what is read is in order, each record
  * at most once; every recorded record is read or counted as overwritten.
  * Exit status 0 on success, 1 on a failed check, 139 on a fault, 124 from
@@ -74,6 +76,7 @@ static lft_trace_t trace;
 
 static volatile uint32_t isr_ticks;      /* timer interrupts so far: the port's tick */
 static volatile uint32_t isr_calls, isr_ok, isr_fail;
+static volatile uint32_t tock_ok, tock_fail; /* the fast path's events (LFT_EVENT, no options) */
 static volatile uint32_t in_record;      /* main loop is inside a recording call */
 static volatile uint32_t isr_inside;     /* interrupts that landed inside one */
 static volatile uint32_t isr_recording;  /* 1 once the trace exists */
@@ -196,6 +199,13 @@ static void timer_tick(void)
     } else {
         isr_fail++;
     }
+    if (isr_calls & 1u) { /* and on every other tick one through the fast path */
+        if (LFT_EVENT(&trace, "tock") == LFT_OK) {
+            tock_ok++;
+        } else {
+            tock_fail++;
+        }
+    }
 }
 
 static uint32_t timer_count(void)
@@ -274,7 +284,7 @@ static void test_port(void)
 
 /* ------------------------------------------------------- record checks */
 
-static uint32_t seen_events, next_event_n, seen_starts, seen_ends, seen_traces;
+static uint32_t seen_events, seen_tocks, next_event_n, seen_starts, seen_ends, seen_traces;
 static uint32_t open_serial, open_index; /* the span whose START was read last */
 static int have_open;
 static uint32_t trace_serial;
@@ -308,8 +318,12 @@ static void check_record(const lft_record_t *rec)
 {
     switch (rec->type) {
     case LFT_REC_EVENT: {
-        const int64_t n = record_meta(rec, "n", "tick");
         CHECK(rec->kind == LFT_KIND_EVENT && rec->parent == trace_serial && rec->trace == trace_serial);
+        if (record_meta(rec, "none", "tock") == -1) {
+            seen_tocks++;
+            break;
+        }
+        const int64_t n = record_meta(rec, "n", "tick");
         CHECK(n == (int64_t)next_event_n); /* in interrupt order, none lost or repeated */
         next_event_n = (uint32_t)n + 1u;
         seen_events++;
@@ -393,7 +407,7 @@ static void drain(void (*check)(const lft_record_t *))
 
 static lft_obs_t long_span, gen;
 static struct {
-    uint32_t read, events, next_event_n;
+    uint32_t read, events, tocks, next_event_n;
     int64_t last_start_i, last_end_i;
     uint32_t trace_start, trace_end, long_start, long_end, gen_start, gen_update, gen_end;
 } od;
@@ -403,6 +417,10 @@ static void check_record_oldest(const lft_record_t *rec)
     od.read++;
     switch (rec->type) {
     case LFT_REC_EVENT: {
+        if (record_meta(rec, "none", "tock") == -1) {
+            od.tocks++;
+            break;
+        }
         const int64_t n = record_meta(rec, "n", "tick");
         CHECK(n >= (int64_t)od.next_event_n); /* in interrupt order, at most once */
         od.next_event_n = (uint32_t)n + 1u;
@@ -419,6 +437,8 @@ static void check_record_oldest(const lft_record_t *rec)
         } else if (rec->serial == gen.serial) {
             CHECK(rec->kind == LFT_KIND_GENERATION && record_meta(rec, "none", "llm") == -1);
             od.gen_start++;
+        } else if (record_meta(rec, "none", "fast") == -1) { /* LFT_SPAN_START */
+            CHECK(rec->kind == LFT_KIND_SPAN && rec->parent == long_span.serial);
         } else {
             const int64_t i = record_meta(rec, "i", "work");
             CHECK(rec->kind == LFT_KIND_SPAN && rec->parent == long_span.serial);
@@ -440,8 +460,8 @@ static void check_record_oldest(const lft_record_t *rec)
             od.gen_end++;
         } else {
             const int64_t i = record_meta(rec, "i", NULL);
-            CHECK(i > od.last_end_i);
-            od.last_end_i = i;
+            CHECK(i == -1 || i > od.last_end_i); /* -1: a fast span's end, no fields */
+            od.last_end_i = i == -1 ? od.last_end_i : i;
         }
         break;
     default:
@@ -468,7 +488,7 @@ static void test_drop_oldest(void)
     CHECK(LFT_GENERATION_START(&gen, &trace, "llm") == LFT_OK);
     CHECK(lft_generation_first_token(&gen) == LFT_OK);
     trace_serial = trace.serial;
-    isr_calls = isr_ok = isr_fail = isr_inside = 0;
+    isr_calls = isr_ok = isr_fail = isr_inside = tock_ok = tock_fail = 0;
     isr_recording = 1;
     timer_start();
 
@@ -478,6 +498,13 @@ static void test_drop_oldest(void)
         const lft_err_t err = record_span(&long_span, i, &end_err);
         main_ok += (err == LFT_OK) + (end_err == LFT_OK);
         main_fail += (err != LFT_OK) + (end_err != LFT_OK);
+        lft_obs_t fast = LFT_OBS_INIT; /* and one through the fast path */
+        in_record = 1;
+        const lft_err_t fs = LFT_SPAN_START(&fast, &long_span, "fast");
+        const lft_err_t fe = lft_obs_end(&fast, NULL);
+        in_record = 0;
+        main_ok += (fs == LFT_OK) + (fe == LFT_OK);
+        main_fail += (fs != LFT_OK) + (fe != LFT_OK);
         if (i % OLDEST_DRAIN_EVERY == OLDEST_DRAIN_EVERY - 1u) {
             drain(check_record_oldest);
         }
@@ -492,19 +519,22 @@ static void test_drop_oldest(void)
     lft_stats_t st;
     CHECK(lft_client_stats(&client, &st) == LFT_OK);
     printf("LFT_DROP_OLDEST, %u B ring: %lu records read, %lu overwritten, %lu moved; "
-           "interrupt events %lu (%lu read, refused %lu), inside a recording call %lu\n",
+           "interrupt events %lu + %lu by the fast path (%lu read, refused %lu), "
+           "inside a recording call %lu\n",
            OLDEST_RING, (unsigned long)od.read, (unsigned long)st.dropped_overwritten,
-           (unsigned long)st.moved, (unsigned long)isr_ok, (unsigned long)od.events,
-           (unsigned long)isr_fail, (unsigned long)isr_inside);
+           (unsigned long)st.moved, (unsigned long)isr_ok, (unsigned long)tock_ok,
+           (unsigned long)(od.events + od.tocks), (unsigned long)(isr_fail + tock_fail),
+           (unsigned long)isr_inside);
     /* the open records survived every reclaim and were read once */
     CHECK(od.trace_start == 1 && od.trace_end == 1 && od.long_start == 1 && od.long_end == 1);
     CHECK(od.gen_start == 1 && od.gen_update == 1 && od.gen_end == 1);
     /* the main loop never fails (it does not record while it reads); the
      * interrupt may find a reader open and the ring full: refused, counted */
-    CHECK(main_fail == 0 && main_ok == 2u * OLDEST_SPANS);
-    CHECK(isr_ok + isr_fail == isr_calls && st.dropped_ring_full == isr_fail);
+    CHECK(main_fail == 0 && main_ok == 4u * OLDEST_SPANS);
+    CHECK(isr_ok + isr_fail == isr_calls && st.dropped_ring_full == isr_fail + tock_fail);
+    CHECK(tock_ok + tock_fail == (isr_calls + 1u) / 2u && od.tocks <= tock_ok);
     /* everything recorded was read or overwritten, nothing is left */
-    CHECK(st.recorded == main_ok + isr_ok + 7u); /* + the trace's, long span's, generation's */
+    CHECK(st.recorded == main_ok + isr_ok + tock_ok + 7u); /* + the trace's, long span's, generation's */
     CHECK(st.recorded == od.read + st.dropped_overwritten);
     CHECK(st.pending_records == 0 && st.dropped_invalid == 0);
     CHECK(st.moved > 0 && st.dropped_overwritten > 0 && od.events > 0);
@@ -556,16 +586,17 @@ int main(void)
 
     lft_stats_t st;
     CHECK(lft_client_stats(&client, &st) == LFT_OK);
-    printf("spans %lu (refused %lu/%lu), interrupt events %lu (refused %lu), "
+    printf("spans %lu (refused %lu/%lu), interrupt events %lu + %lu by the fast path (refused %lu), "
            "interrupts inside a recording call %lu, ticks %lu\n",
            (unsigned long)start_ok, (unsigned long)start_fail, (unsigned long)end_fail,
-           (unsigned long)isr_ok, (unsigned long)isr_fail, (unsigned long)isr_inside,
-           (unsigned long)isr_ticks);
+           (unsigned long)isr_ok, (unsigned long)tock_ok, (unsigned long)(isr_fail + tock_fail),
+           (unsigned long)isr_inside, (unsigned long)isr_ticks);
     CHECK(seen_events == isr_ok && isr_ok + isr_fail == isr_calls);
+    CHECK(seen_tocks == tock_ok && tock_ok + tock_fail == (isr_calls + 1u) / 2u && tock_ok > 0u);
     CHECK(seen_starts == start_ok && seen_ends == end_ok && seen_traces == 1);
-    CHECK(start_fail == 0 && end_fail == 0 && isr_fail == 0); /* the ring is drained often enough */
-    CHECK(st.recorded == start_ok + end_ok + isr_ok + 2u);  /* + trace start and end */
-    CHECK(st.dropped_ring_full == start_fail + end_fail + isr_fail);
+    CHECK(start_fail == 0 && end_fail == 0 && isr_fail == 0 && tock_fail == 0); /* drained often enough */
+    CHECK(st.recorded == start_ok + end_ok + isr_ok + tock_ok + 2u);  /* + trace start and end */
+    CHECK(st.dropped_ring_full == start_fail + end_fail + isr_fail + tock_fail);
     CHECK(st.dropped_invalid == 0 && st.pending_records == 0);
     CHECK(isr_ok >= 300u);
     CHECK(isr_inside >= 100u);
