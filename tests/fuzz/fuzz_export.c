@@ -5,8 +5,9 @@
  * connection whether it is refused; per request its status (2xx, 207, 400,
  * 401, 408, 413, 429, 5xx), Connection: close, Retry-After, a reply cut
  * short by a dropped connection, a body that is not what was asked for.
- * Its first bytes pick the format (OTLP protobuf or JSON, ingestion), the
- * scores mode, the batch and request size limits and max_attempts.
+ * Its first bytes pick the ring's size and drop policy, the format (OTLP
+ * protobuf or JSON, ingestion), the scores mode, the batch and request size
+ * limits and max_attempts.
  *
  * Checked, besides "no crash, no sanitizer report, the lock balanced" (the
  * test port aborts on a nested or unbalanced lock):
@@ -16,7 +17,9 @@
  *   - at the end, with every observation ended and the server answering
  *     200 to everything, flushing empties the ring, and every completed
  *     observation was acknowledged or dropped with a counter: completed ==
- *     acknowledged + dropped_rejected + dropped_oversize + dropped_retries.
+ *     acknowledged + dropped_rejected + dropped_oversize + dropped_retries
+ *     under LFT_DROP_NEWEST; under LFT_DROP_OLDEST the difference is at
+ *     most dropped_overwritten (records, one or more per observation).
  *
  * Build it with clang's -fsanitize=fuzzer,address,undefined, linked with
  * the transports, the core, the test port and mbedTLS (README.md, Fuzzing).
@@ -255,7 +258,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lft_config_t cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.ring = ring;
-    cfg.ring_size = 1024u + (next_byte() % 8u) * 1024u;
+    const unsigned rb = next_byte();
+    cfg.ring_size = 1024u + (rb % 8u) * 1024u;
+    cfg.drop_policy = (rb & 0x40u) ? LFT_DROP_OLDEST : LFT_DROP_NEWEST;
     cfg.flush_at = 1u + next_byte() % 16u;
     cfg.flush_interval_ms = 1000u;
     FUZZ_CHECK(lft_client_init(&client, &cfg) == LFT_OK);
@@ -307,8 +312,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     const lft_stats_t st = stats();
     FUZZ_CHECK(st.pending_records == 0);
-    FUZZ_CHECK(st.completed == st.acknowledged + st.dropped_rejected + st.dropped_oversize +
-                                   st.dropped_retries);
+    const uint32_t accounted = st.acknowledged + st.dropped_rejected + st.dropped_oversize + st.dropped_retries;
+    if (cfg.drop_policy == LFT_DROP_NEWEST) {
+        FUZZ_CHECK(st.completed == accounted);
+    } else { /* each observation overwritten lost one record or more */
+        FUZZ_CHECK(st.completed >= accounted && st.completed - accounted <= st.dropped_overwritten);
+    }
     (void)lft_export_shutdown(&ex, 0);
     FUZZ_CHECK(lft_client_deinit(&client) == LFT_OK);
     FUZZ_CHECK(lft_test_lock_depth() == 0);
