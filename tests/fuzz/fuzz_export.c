@@ -11,7 +11,9 @@
  *
  * Checked, besides "no crash, no sanitizer report, the lock balanced" (the
  * test port aborts on a nested or unbalanced lock):
- *   - lft_poll and lft_flush return only documented results;
+ *   - lft_poll and lft_flush return only documented results, and when
+ *     lft_flush says all is done (LFT_OK, LFT_ERR_REJECTED), every
+ *     completed observation is accounted for (as below);
  *   - never more observations are accounted for (acknowledged or dropped
  *     for good) than were completed;
  *   - at the end, with every observation ended and the server answering
@@ -189,6 +191,20 @@ static void check_accounted(void)
                st.completed);
 }
 
+/* Every completed observation is accounted for: acknowledged or dropped
+ * with a counter (under LFT_DROP_OLDEST, or overwritten: one record or
+ * more per observation lost). */
+static void check_settled(lft_drop_policy_t policy)
+{
+    const lft_stats_t st = stats();
+    const uint32_t accounted = st.acknowledged + st.dropped_rejected + st.dropped_oversize + st.dropped_retries;
+    if (policy == LFT_DROP_NEWEST) {
+        FUZZ_CHECK(st.completed == accounted);
+    } else {
+        FUZZ_CHECK(st.completed >= accounted && st.completed - accounted <= st.dropped_overwritten);
+    }
+}
+
 static void check_result(lft_err_t err)
 {
     FUZZ_CHECK(err == LFT_OK || err == LFT_ERR_NET || err == LFT_ERR_TIMEOUT || err == LFT_ERR_CLOSED ||
@@ -291,7 +307,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (op == 7u) {
             check_result(lft_poll(&ex));
         } else if (op == 8u) {
-            check_result(lft_flush(&ex, 100u * (next_byte() % 8u)));
+            const lft_err_t err = lft_flush(&ex, 100u * (next_byte() % 8u));
+            check_result(err);
+            if (err == LFT_OK || err == LFT_ERR_REJECTED) {
+                check_settled(cfg.drop_policy); /* "all done" */
+            }
         } else {
             lft_test_clock_advance((uint64_t)next_byte() * 50000u);
         }
@@ -310,14 +330,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_result(lft_flush(&ex, 10000u));
         check_accounted();
     }
-    const lft_stats_t st = stats();
-    FUZZ_CHECK(st.pending_records == 0);
-    const uint32_t accounted = st.acknowledged + st.dropped_rejected + st.dropped_oversize + st.dropped_retries;
-    if (cfg.drop_policy == LFT_DROP_NEWEST) {
-        FUZZ_CHECK(st.completed == accounted);
-    } else { /* each observation overwritten lost one record or more */
-        FUZZ_CHECK(st.completed >= accounted && st.completed - accounted <= st.dropped_overwritten);
-    }
+    FUZZ_CHECK(stats().pending_records == 0);
+    check_settled(cfg.drop_policy);
     (void)lft_export_shutdown(&ex, 0);
     FUZZ_CHECK(lft_client_deinit(&client) == LFT_OK);
     FUZZ_CHECK(lft_test_lock_depth() == 0);
