@@ -948,14 +948,21 @@ static lft_err_t lft_ingest_body(void *ctx, lft_sink_t *sink)
     return lft_ingest_encode(&ex->body.ingest.batch, ex->body.ingest.count, &ex->enc.ingest, sink);
 }
 
-/* Release (and, for creates of open observations, mark sent) item i; 1
- * when it completes its observation (lft_events_t.settle). */
+/* Does the event of item complete its observation? All do but the create
+ * of one still open, which is marked sent and counted by its end. */
+static int lft_ingest_completes(const lft_ingest_item_t *item)
+{
+    return item->action != LFT_INGEST_CREATE_OPEN;
+}
+
+/* Release (and, for creates of open observations, mark sent) item i;
+ * lft_ingest_completes(item i) (lft_events_t.settle). */
 static int lft_ingest_settle(void *ctx, size_t i)
 {
     const lft_ingest_batch_t *batch = ctx;
     uint32_t pos[64];
     uint32_t mark = 0;
-    int has_mark = batch->items[i].action == LFT_INGEST_CREATE_OPEN;
+    const int has_mark = !lft_ingest_completes(&batch->items[i]);
     size_t k = lft_ingest_item_records(batch, i, pos, sizeof pos / sizeof pos[0], &mark);
     if (k > sizeof pos / sizeof pos[0]) {
         k = sizeof pos / sizeof pos[0]; /* cannot happen: START + 32 updates + END */
@@ -977,13 +984,13 @@ static void lft_release_ingest(void *ctx, size_t n)
     }
 }
 
-/* How many of the first n items complete their observation (all but the
- * creates of open ones): what dropping them loses. */
+/* How many of the first n items complete their observation: what dropping
+ * them loses. */
 static size_t lft_ingest_completing(const lft_ingest_batch_t *batch, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        k += batch->items[i].action != LFT_INGEST_CREATE_OPEN;
+        k += (size_t)lft_ingest_completes(&batch->items[i]);
     }
     return k;
 }
@@ -1016,7 +1023,7 @@ static lft_err_t lft_send_ingest(lft_exporter_t *ex, lft_reader_t *reader, size_
             break;
         }
         if (ex->body.ingest.count == 1u) {
-            if (lft_ingest_settle(batch, 0)) { /* an open create: its end counts it */
+            if (lft_ingest_settle(batch, 0)) { /* not an open create (its end counts it) */
                 LFT_STAT(ex, dropped_oversize, 1u);
             }
             lft_log(ex, 0, "event larger than max_request_bytes dropped%s (%ld)", "", (long)count.total);
